@@ -1,0 +1,111 @@
+"""The `rosetta` command: `list` the implementations, `serve` one of them."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+
+from rosetta import registry
+from rosetta.database import DatabaseError, EmbeddedPostgres, create_database, data_dir
+from rosetta.servers import LiveServer, ServerError
+
+EMBEDDED_DATABASE = "rosetta"
+
+
+class CommandError(Exception):
+    """A mistake the user can fix; printed as one line, no traceback."""
+
+
+def list_command(_: argparse.Namespace) -> None:
+    header = ("name", "framework", "interface", "validation", "data layer", "servers")
+    rows = [
+        (i.name, i.framework, i.interface, i.validation, i.data_layer, ", ".join(i.servers))
+        for i in registry.implementations().values()
+    ]
+    widths = [max(len(row[col]) for row in [header, *rows]) for col in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(f"port {port} is already in use; pick another with --port") from None
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def serve_command(args: argparse.Namespace) -> None:
+    impl = registry.get(args.impl)
+    server = args.server or impl.servers[0]
+    if server not in impl.servers:
+        raise CommandError(f"{impl.name} does not run under {server!r}; it declares: {', '.join(impl.servers)}")
+    check_port_free(args.host, args.port)
+
+    embedded: EmbeddedPostgres | None = None
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        embedded = EmbeddedPostgres(data_dir())
+        print(f"Starting embedded PostgreSQL (data in {embedded.path}) ...", flush=True)
+        admin_url = embedded.start()
+        database_url = create_database(admin_url, EMBEDDED_DATABASE, fresh=False)
+
+    live = LiveServer(
+        impl, server, args.port, {"DATABASE_URL": database_url}, host=args.host, workers=args.workers
+    )
+    # Ctrl-C reaches the whole foreground group; the server gets its own SIGTERM below.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        live.start()
+        print(f"{impl.name} ({impl.framework}) under {server}: {live.url}")
+        print(f"  database: {database_url}")
+        print(f"  OpenAPI:  {live.url}/openapi.json")
+        print(f"  log:      {live.log_path}")
+        print("Press Ctrl-C to stop.", flush=True)
+        assert live.process is not None
+        code = live.process.wait()
+        raise CommandError(f"the server exited with {code}:\n{live.log_tail()}")
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+    finally:
+        live.stop()
+        if embedded is not None:
+            embedded.stop()
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="rosetta", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="the registered implementations").set_defaults(run=list_command)
+    serve = commands.add_parser(
+        "serve",
+        help="serve one implementation (embedded PostgreSQL unless DATABASE_URL is set)",
+    )
+    serve.add_argument("impl", help="an implementation name (see `rosetta list`)")
+    serve.add_argument("--server", help="one of the servers it declares (default: its first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=serve_command)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (CommandError, registry.RegistryError, ServerError, DatabaseError) as exc:
+        print(f"rosetta: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Run an implementation under a real server, the way it is started in production.
+
+The conformance suite's live transport, `rosetta serve` and the benchmarks all start
+servers through `LiveServer`, so a server that works for one works for the others.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from rosetta.registry import Implementation
+
+# argv of each server, from the implementation, host, port and worker count.
+Command = Callable[[Implementation, str, int, int], list[str]]
+
+
+def _app(impl: Implementation, interface: str) -> str:
+    if interface not in impl.apps:
+        raise ServerError(f"{impl.name} has no {interface} app")
+    return impl.apps[interface]
+
+
+def _call(impl: Implementation, interface: str) -> str:
+    """`module:factory()` for servers that take a call expression."""
+    return f"{_app(impl, interface)}()" if impl.factory else _app(impl, interface)
+
+
+def _factory(impl: Implementation) -> list[str]:
+    return ["--factory"] if impl.factory else []
+
+
+def _uvicorn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    return ["uvicorn", _app(impl, "asgi"), *_factory(impl), "--host", host, "--port", str(port),
+            "--workers", str(workers), "--no-access-log"]  # fmt: skip
+
+
+def _granian(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    interface = "asgi" if "asgi" in impl.apps else "wsgi"
+    return ["granian", "--interface", interface, _app(impl, interface), *_factory(impl),
+            "--host", host, "--port", str(port), "--workers", str(workers), "--no-ws"]  # fmt: skip
+
+
+def _gunicorn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    return ["gunicorn", _call(impl, "wsgi"), "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--graceful-timeout", "5"]  # fmt: skip
+
+
+def _hypercorn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    return ["hypercorn", _call(impl, "asgi"), "--bind", f"{host}:{port}",
+            "--workers", str(workers)]  # fmt: skip
+
+
+def _sanic(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    return ["sanic", _app(impl, "asgi"), *_factory(impl), "--host", host, "--port", str(port),
+            "--workers", str(workers), "--no-access-logs"]  # fmt: skip
+
+
+SERVERS: dict[str, Command] = {
+    "uvicorn": _uvicorn,
+    "granian": _granian,
+    "gunicorn": _gunicorn,
+    "hypercorn": _hypercorn,
+    "sanic": _sanic,
+}
+
+
+class ServerError(RuntimeError):
+    """The server could not be started, or did not become healthy in time."""
+
+
+def command(impl: Implementation, server: str, host: str, port: int, workers: int) -> list[str]:
+    if server not in impl.servers:
+        raise ServerError(
+            f"{impl.name} does not run under {server!r} (it declares: {', '.join(impl.servers)})"
+        )
+    if server not in SERVERS:
+        raise ServerError(f"no way to start server {server!r} is known to the tooling")
+    argv = SERVERS[server](impl, host, port, workers)
+    # Run the server's console script from this environment, not whatever is on PATH.
+    script = Path(sys.executable).parent / argv[0]
+    return [str(script) if script.exists() else argv[0], *argv[1:]]
+
+
+@dataclass
+class LiveServer:
+    """An implementation under a server, in its own process group; a context manager."""
+
+    impl: Implementation
+    server: str
+    port: int
+    env: Mapping[str, str]
+    host: str = "127.0.0.1"
+    workers: int = 1
+    startup_timeout: float = 30.0
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        argv = command(self.impl, self.server, self.host, self.port, self.workers)
+        if self.log_path is None:
+            handle, name = tempfile.mkstemp(prefix=f"rosetta-{self.impl.name}-{self.server}-")
+            os.close(handle)
+            self.log_path = Path(name)
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                argv,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.wait_healthy()
+
+    def log_tail(self, limit: int = 4000) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-limit:]
+
+    def wait_healthy(self) -> float:
+        """Poll `/health` until it answers 200; return the seconds it took."""
+        assert self.process is not None
+        started = time.monotonic()
+        deadline = started + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(
+                    f"{self.impl.name} under {self.server} exited with {self.process.returncode}"
+                    f" before answering:\n{self.log_tail()}"
+                )
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise ServerError(
+            f"{self.impl.name} under {self.server} was not healthy after"
+            f" {self.startup_timeout:.0f} s:\n{self.log_tail()}"
+        )
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM to the whole process group (workers included), SIGKILL if it lingers."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        pgid = os.getpgid(self.process.pid)
+        os.killpg(pgid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.process.wait()
+        # Workers that outlive their master still hold the port; take the group down.
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> LiveServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
