@@ -1,0 +1,192 @@
+"""Every error as RFC 9457 problem details, mapped in this one module.
+
+    ProblemError            raised by handlers and the data layer
+     +-- UserNotFound       404
+     +-- EmailTaken         409 (the database's unique index decided)
+     +-- UnsupportedMediaType 415
+    HTTPException           Starlette's 404 (no route), 405 (with Allow), 413, 400
+    RequestValidationError  400 (not JSON), 404 (bad {id}), 422 (rules)
+    connection errors       503
+    anything else           500, with no detail of the failure
+"""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+TYPE_BASE = "https://rosetta.example/problems/"
+KINDS = {
+    400: ("malformed-body", "Malformed request body"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("email-taken", "Email already taken"),
+    413: ("body-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Validation failed"),
+    500: ("internal-error", "Internal server error"),
+    503: ("database-unavailable", "Database unavailable"),
+}
+FieldErrors = list[dict[str, str]]
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: FieldErrors | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    slug, title = KINDS.get(status, ("about:blank", HTTPStatus(status).phrase))
+    body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status, headers=headers, media_type="application/problem+json")
+
+
+class ProblemError(Exception):
+    status = 500
+    detail = "The server could not complete the request."
+
+    def __init__(self, detail: str | None = None, errors: FieldErrors | None = None) -> None:
+        super().__init__(detail or self.detail)
+        self.errors = errors
+
+
+class UserNotFound(ProblemError):
+    status = 404
+    detail = "No user has this id."
+
+    def __init__(self, user_id: object = None) -> None:
+        super().__init__(f"No user has the id {user_id}." if user_id is not None else None)
+
+
+class EmailTaken(ProblemError):
+    status = 409
+    detail = "Another user already has this email address."
+
+
+class UnsupportedMediaType(ProblemError):
+    status = 415
+    detail = "The body must be sent as application/json."
+
+
+class ConstraintViolated(ProblemError):
+    status = 422
+
+
+def integrity_problem(exc: IntegrityError) -> ProblemError:
+    """The one place where the database's verdict on a write becomes a problem."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate == "23505":
+        return EmailTaken()
+    constraint = str(getattr(exc.orig, "constraint_name", "") or "")
+    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
+    return ConstraintViolated(
+        "The database refused the value.", [{"field": field, "message": "violates " + constraint}]
+    )
+
+
+def field_errors(exc: RequestValidationError) -> FieldErrors:
+    """One entry per offending member or parameter, named as the contract says."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error["loc"]
+        field = str(loc[1]) if len(loc) > 1 else "body"
+        errors.setdefault(field, error["msg"])
+    return [{"field": field, "message": message} for field, message in errors.items()]
+
+
+async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem(exc.status, str(exc), errors=exc.errors)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    headers = exc.headers
+    if exc.status_code == 405:
+        # Starlette's Allow names the methods of the first route that matched the path only;
+        # FastAPI makes one route per method, so ask every route about every method.
+        methods = [
+            method
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+            if any(
+                route.matches({**request.scope, "method": method})[0] == Match.FULL
+                for route in request.app.routes
+            )
+        ]
+        headers = {"Allow": ", ".join(methods)}
+    detail = exc.detail if exc.status_code != 400 else "The body is not valid JSON."
+    return problem(exc.status_code, detail, headers=headers)
+
+
+async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e["type"] == "json_invalid" for e in errors):
+        return problem(400, "The body is not valid JSON.")
+    if any(e["loc"] == ("body",) and e["type"] == "missing" for e in errors):
+        return problem(400, "The body is empty; a JSON object is required.")
+    if any(e["loc"][0] == "path" for e in errors):
+        return problem(404, "No user has this id.")
+    return problem(422, "The request breaks a rule of the contract.", errors=field_errors(exc))
+
+
+async def on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, DBAPIError) and not (
+        exc.connection_invalidated or type(exc).__name__ in {"OperationalError", "InterfaceError"}
+    ):
+        return await on_unexpected(request, exc)
+    return problem(503, "The database cannot be reached; try again shortly.")
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    return problem(500, "The server could not complete the request.")
+
+
+class BodySizeLimit:
+    """Refuse bodies over `max_body_size` bytes before reading them whole: at once when
+    Content-Length says so, otherwise as soon as the bytes received pass the limit.
+
+    FastAPI's own `max_body_size` answers 413 in plain text whatever the exception
+    handlers say; this one hands the 413 to them, so it comes back as a problem."""
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        detail = f"The body is over the limit of {self.max_body_size} bytes."
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_size:
+            return await problem(413, detail)(scope, receive, send)
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_size:
+                raise HTTPException(413, detail)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def register(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(HTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    for unreachable in (DBAPIError, OSError, TimeoutError):
+        app.add_exception_handler(unreachable, on_database_unreachable)
+    app.add_exception_handler(Exception, on_unexpected)
