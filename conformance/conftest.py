@@ -1,0 +1,217 @@
+"""The suite's plugin: which implementations and transports to run, one fresh database
+per implementation, an empty table per test, and an `httpx.Client` for the tests.
+
+    --impl       a name, a comma list, or `all` (default), from the registry
+    --transport  `inproc` (ASGI with lifespan, WSGI; the default) or `live` (real servers)
+    --server     with live: one of the servers the implementation declares, or `all`
+    --base-url   any running service instead; tests that need to empty the table or reach
+                 the database are skipped unless DATABASE_URL names its database
+
+Frameworks keep process-global state (Django's settings, Tortoise's registry), so when
+several implementations are selected each one runs in its own pytest-xdist worker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import psycopg
+import pytest
+
+from conformance.proxy import TcpProxy
+from conformance.transports import BASE_URL, REQUEST_TIMEOUT, ASGIPortal, wsgi_transport
+from rosetta import registry
+from rosetta.database import EmbeddedPostgres, create_database, drop_database, free_port
+from rosetta.registry import Implementation
+from rosetta.servers import LiveServer
+
+ADMIN_URL = "ROSETTA_CONFORMANCE_ADMIN_URL"  # passed from the controller to its workers
+
+
+@dataclass(frozen=True)
+class Target:
+    """One implementation under one transport (and server, when live)."""
+
+    impl: Implementation | None  # None: --base-url
+    server: str | None = None  # None: in-process
+
+    @property
+    def id(self) -> str:
+        if self.impl is None:
+            return "base-url"
+        return self.impl.name if self.server is None else f"{self.impl.name}-{self.server}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rosetta", "rosetta conformance")
+    group.addoption("--impl", default="all", help="implementation(s): a name, a comma list, all")
+    group.addoption("--transport", choices=("inproc", "live"), default="inproc")
+    group.addoption("--server", default="all", help="with --transport=live: a server, or all")
+    group.addoption("--base-url", default=None, help="test a running service at this URL")
+
+
+def targets(config: pytest.Config) -> list[Target]:
+    if config.getoption("base_url"):
+        return [Target(None)]
+    try:
+        impls = registry.select(config.getoption("impl"))
+    except registry.RegistryError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    live = config.getoption("transport") == "live"
+    server = config.getoption("server")
+    found = []
+    for impl in impls:
+        if not live and impl.in_process:
+            found.append(Target(impl))
+            continue
+        servers = impl.servers if live else impl.servers[:1]  # native servers: live only
+        if live and server != "all":
+            if server not in impl.servers:
+                continue
+            servers = (server,)
+        found += [Target(impl, name) for name in servers]
+    if not found:
+        raise pytest.UsageError(f"no implementation selected runs under --server={server}")
+    return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "empty_table: needs the users table empty at its start")
+    config.addinivalue_line("markers", "database: reads or controls the database directly")
+    if hasattr(config, "workerinput") or config.getoption("collectonly"):
+        return
+    selected = targets(config)
+    if config.getoption("base_url"):
+        return
+    # One worker per implementation, unless the user chose the workers (-n).
+    impls = {target.impl.name for target in selected if target.impl is not None}
+    if len(impls) > 1 and config.pluginmanager.has_plugin("xdist") and not config.option.numprocesses:
+        config.option.numprocesses = len(impls)
+        config.option.tx = ["popen"] * len(impls)
+        config.option.dist = "loadgroup"
+    if ADMIN_URL not in os.environ:
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            # A server of this run's own, so that runs side by side never share one.
+            embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="rosetta-conformance-")))
+            url = embedded.start()
+            config.add_cleanup(lambda: shutil.rmtree(embedded.path, ignore_errors=True))
+            config.add_cleanup(embedded.stop)
+        os.environ[ADMIN_URL] = url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" in metafunc.fixturenames:
+        params = [
+            pytest.param(
+                target,
+                id=target.id,
+                marks=pytest.mark.xdist_group(target.impl.name if target.impl else "base-url"),
+            )
+            for target in targets(metafunc.config)
+        ]
+        metafunc.parametrize("target", params, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    param: Target = request.param
+    return param
+
+
+@dataclass
+class Service:
+    """A running implementation and what the tests may reach behind it."""
+
+    transport: httpx.BaseTransport | None
+    base_url: str
+    database_url: str | None  # direct, not through the proxy
+    proxy: TcpProxy | None = None
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=self.transport, base_url=self.base_url, timeout=REQUEST_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def service(target: Target, pytestconfig: pytest.Config) -> Iterator[Service]:
+    if target.impl is None:
+        base_url = pytestconfig.getoption("base_url")
+        yield Service(None, base_url.rstrip("/"), os.environ.get("DATABASE_URL"))
+        return
+    impl = target.impl
+    admin_url = os.environ[ADMIN_URL]
+    name = f"conformance_{impl.name}_{os.getpid()}"  # unique to this run and worker
+    database_url = create_database(admin_url, name)
+    yield from _serve(target, impl, database_url)
+    drop_database(admin_url, name)
+
+
+def _serve(target: Target, impl: Implementation, database_url: str) -> Iterator[Service]:
+    parts = urlsplit(database_url)
+    with TcpProxy((parts.hostname or "127.0.0.1", parts.port or 5432)) as proxy:
+        host, port = proxy.address
+        app_database_url = parts._replace(netloc=f"{parts.username}@{host}:{port}").geturl()
+        if target.server is not None:
+            env = {"DATABASE_URL": app_database_url}
+            with LiveServer(impl, target.server, free_port(), env, startup_timeout=60) as live:
+                yield Service(None, live.url, database_url, proxy)
+            return
+        # In-process, the app reads its settings from this worker's environment.
+        os.environ["DATABASE_URL"] = app_database_url
+        app = impl.load_app()
+        if impl.interface == "wsgi":
+            yield Service(wsgi_transport(app), BASE_URL, database_url, proxy)
+            return
+        portal = ASGIPortal(app)
+        portal.start()
+        try:
+            yield Service(portal, BASE_URL, database_url, proxy)
+        finally:
+            portal.stop()
+
+
+@pytest.fixture(scope="session")
+def database(service: Service) -> Iterator[psycopg.Connection[Any]]:
+    if service.database_url is None:
+        pytest.skip("needs the service's database: set DATABASE_URL along with --base-url")
+    with psycopg.connect(service.database_url, autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '5s'")
+        yield conn
+
+
+@pytest.fixture
+def client(service: Service, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    """A client of the implementation; with an empty table unless run on --base-url."""
+    if service.database_url is not None:
+        conn = request.getfixturevalue("database")
+        conn.execute("DELETE FROM users")
+    elif request.node.get_closest_marker("empty_table"):
+        pytest.skip("needs an empty table: set DATABASE_URL along with --base-url")
+    with service.client() as http:
+        yield http
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+@pytest.fixture
+def create_user(client: httpx.Client) -> Callable[..., dict[str, Any]]:
+    """Create a user through the API (unique email unless given); return its JSON."""
+
+    def create(email: str | None = None, name: str = "Ada Lovelace") -> dict[str, Any]:
+        response = client.post("/users", json={"email": email or unique_email(), "name": name})
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    return create
