@@ -14,12 +14,9 @@ several implementations are selected each one runs in its own pytest-xdist worke
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,12 +26,11 @@ import pytest
 
 from conformance.proxy import TcpProxy
 from conformance.transports import BASE_URL, REQUEST_TIMEOUT, ASGIPortal, wsgi_transport
+from conftest import admin_url
 from rosetta import registry
-from rosetta.database import EmbeddedPostgres, create_database, drop_database, free_port
+from rosetta.database import create_database, drop_database, free_port
 from rosetta.registry import Implementation
 from rosetta.servers import LiveServer
-
-ADMIN_URL = "ROSETTA_CONFORMANCE_ADMIN_URL"  # passed from the controller to its workers
 
 
 @dataclass(frozen=True)
@@ -94,19 +90,14 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     # One worker per implementation, unless the user chose the workers (-n).
     impls = {target.impl.name for target in selected if target.impl is not None}
-    if len(impls) > 1 and config.pluginmanager.has_plugin("xdist") and not config.option.numprocesses:
+    if (
+        len(impls) > 1
+        and config.pluginmanager.has_plugin("xdist")
+        and not config.option.numprocesses
+    ):
         config.option.numprocesses = len(impls)
         config.option.tx = ["popen"] * len(impls)
         config.option.dist = "loadgroup"
-    if ADMIN_URL not in os.environ:
-        url = os.environ.get("DATABASE_URL")
-        if not url:
-            # A server of this run's own, so that runs side by side never share one.
-            embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="rosetta-conformance-")))
-            url = embedded.start()
-            config.add_cleanup(lambda: shutil.rmtree(embedded.path, ignore_errors=True))
-            config.add_cleanup(embedded.stop)
-        os.environ[ADMIN_URL] = url
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -138,7 +129,9 @@ class Service:
     proxy: TcpProxy | None = None
 
     def client(self) -> httpx.Client:
-        return httpx.Client(transport=self.transport, base_url=self.base_url, timeout=REQUEST_TIMEOUT)
+        return httpx.Client(
+            transport=self.transport, base_url=self.base_url, timeout=REQUEST_TIMEOUT
+        )
 
 
 @pytest.fixture(scope="session")
@@ -148,11 +141,10 @@ def service(target: Target, pytestconfig: pytest.Config) -> Iterator[Service]:
         yield Service(None, base_url.rstrip("/"), os.environ.get("DATABASE_URL"))
         return
     impl = target.impl
-    admin_url = os.environ[ADMIN_URL]
     name = f"conformance_{impl.name}_{os.getpid()}"  # unique to this run and worker
-    database_url = create_database(admin_url, name)
+    database_url = create_database(admin_url(), name)
     yield from _serve(target, impl, database_url)
-    drop_database(admin_url, name)
+    drop_database(admin_url(), name)
 
 
 def _serve(target: Target, impl: Implementation, database_url: str) -> Iterator[Service]:

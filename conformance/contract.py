@@ -32,9 +32,12 @@ def document() -> dict[str, Any]:
 
 
 @cache
-def _registry() -> Registry:
+def _registry() -> Registry[Any]:
     # The schemas are addressed as "#/components/schemas/..." inside the document.
-    return Registry().with_resource("contract", DRAFT202012.create_resource(document()))
+    registry: Registry[Any] = Registry().with_resource(
+        "contract", DRAFT202012.create_resource(document())
+    )
+    return registry
 
 
 def validator(schema_name: str) -> Draft202012Validator:

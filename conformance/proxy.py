@@ -3,6 +3,7 @@ the database becomes unreachable for the implementation without being stopped.""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -91,7 +92,5 @@ class TcpProxy:
             pass
         # Either side ending ends both directions.
         for sock in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass

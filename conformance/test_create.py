@@ -227,7 +227,9 @@ def test_create_user_race_on_one_email_gives_one_201(client: httpx.Client) -> No
     variants = [email if i % 2 else email.upper() for i, email in enumerate(emails)]
     with ThreadPoolExecutor(max_workers=len(variants)) as pool:
         responses = list(
-            pool.map(lambda email: client.post("/users", json={"email": email, "name": "R"}), variants)
+            pool.map(
+                lambda email: client.post("/users", json={"email": email, "name": "R"}), variants
+            )
         )
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * (len(variants) - 1), statuses

@@ -62,6 +62,12 @@ def test_list_users_filters_by_email_in_any_case(
     assert (page["items"], page["total"]) == ([wanted], 1)
 
 
+def test_list_users_largest_offset(client: httpx.Client, create_user: CreateUser) -> None:
+    create_user()
+    page = assert_json(client.get("/users?offset=9223372036854775807"), 200, "UserPage")
+    assert (page["items"], page["total"], page["offset"]) == ([], 1, 9223372036854775807)
+
+
 def test_list_users_filter_without_match(client: httpx.Client, create_user: CreateUser) -> None:
     create_user()
     page = assert_json(client.get("/users", params={"email": unique_email()}), 200, "UserPage")
@@ -81,6 +87,8 @@ def test_list_users_filter_without_match(client: httpx.Client, create_user: Crea
         pytest.param({"offset": "-1"}, {"offset"}, id="offset-negative"),
         pytest.param({"offset": "x"}, {"offset"}, id="offset-not-a-number"),
         pytest.param({"offset": "2.0"}, {"offset"}, id="offset-fraction"),
+        pytest.param({"offset": "1_000"}, {"offset"}, id="offset-underscore"),
+        pytest.param({"offset": "9223372036854775808"}, {"offset"}, id="offset-past-bigint"),
         pytest.param({"email": "not-an-email"}, {"email"}, id="email-not-an-email"),
         pytest.param({"email": "a\x00@example.com"}, {"email"}, id="email-nul"),
         pytest.param({"limit": "0", "offset": "-1"}, {"limit", "offset"}, id="both-wrong"),

@@ -64,7 +64,9 @@ UNREACHABLE_WITHIN = 10.0  # seconds: connection attempts time out after 5 s at 
 
 
 @pytest.mark.database
-def test_database_unreachable_gives_503_then_recovers(client: httpx.Client, service: Service) -> None:
+def test_database_unreachable_gives_503_then_recovers(
+    client: httpx.Client, service: Service
+) -> None:
     """Cut the link to Postgres: health and every operation answer 503 problems, quickly;
     restore it: the same process answers normally again, no restart."""
     if service.proxy is None:

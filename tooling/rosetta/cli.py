@@ -29,7 +29,9 @@ def list_command(_: argparse.Namespace) -> None:
     ]
     widths = [max(len(row[col]) for row in [header, *rows]) for col in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -38,7 +40,9 @@ def check_port_free(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise CommandError(f"port {port} is already in use; pick another with --port") from None
+                raise CommandError(
+                    f"port {port} is already in use; pick another with --port"
+                ) from None
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
@@ -46,7 +50,9 @@ def serve_command(args: argparse.Namespace) -> None:
     impl = registry.get(args.impl)
     server = args.server or impl.servers[0]
     if server not in impl.servers:
-        raise CommandError(f"{impl.name} does not run under {server!r}; it declares: {', '.join(impl.servers)}")
+        raise CommandError(
+            f"{impl.name} does not run under {server!r}; it declares: {', '.join(impl.servers)}"
+        )
     check_port_free(args.host, args.port)
 
     embedded: EmbeddedPostgres | None = None
@@ -58,7 +64,12 @@ def serve_command(args: argparse.Namespace) -> None:
         database_url = create_database(admin_url, EMBEDDED_DATABASE, fresh=False)
 
     live = LiveServer(
-        impl, server, args.port, {"DATABASE_URL": database_url}, host=args.host, workers=args.workers
+        impl,
+        server,
+        args.port,
+        {"DATABASE_URL": database_url},
+        host=args.host,
+        workers=args.workers,
     )
     # Ctrl-C reaches the whole foreground group; the server gets its own SIGTERM below.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -83,7 +94,9 @@ def serve_command(args: argparse.Namespace) -> None:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rosetta", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="the registered implementations").set_defaults(run=list_command)
+    commands.add_parser("list", help="the registered implementations").set_defaults(
+        run=list_command
+    )
     serve = commands.add_parser(
         "serve",
         help="serve one implementation (embedded PostgreSQL unless DATABASE_URL is set)",

@@ -38,7 +38,7 @@ def apply_schema(url: str) -> None:
     """Apply `db/schema.sql` to the database at `url` (idempotent)."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET client_min_messages = warning")
-        conn.execute(SCHEMA.read_text())  # type: ignore[call-overload]
+        conn.execute(SCHEMA.read_text())
 
 
 def with_database(url: str, name: str) -> str:
@@ -65,7 +65,9 @@ def create_database(admin_url: str, name: str, *, fresh: bool = True) -> str:
 
 def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def free_port(host: str = "127.0.0.1") -> int:

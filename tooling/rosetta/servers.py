@@ -6,6 +6,7 @@ servers through `LiveServer`, so a server that works for one works for the other
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -167,10 +168,8 @@ class LiveServer:
             os.killpg(pgid, signal.SIGKILL)
             self.process.wait()
         # Workers that outlive their master still hold the port; take the group down.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def __enter__(self) -> LiveServer:
         self.start()

@@ -7,10 +7,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import BigInteger, DateTime, FetchedValue, Identity, func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rosetta_fastapi.problems import UserNotFound, integrity_problem
+from rosetta_fastapi.problems import UserNotFoundError, integrity_problem
 from rosetta_fastapi.settings import Settings
 
 
@@ -37,7 +42,9 @@ class User(Base):
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    url = settings.database_url.unicode_string().replace("postgresql://", "postgresql+asyncpg://", 1)
+    url = settings.database_url.unicode_string().replace(
+        "postgresql://", "postgresql+asyncpg://", 1
+    )
     return create_async_engine(
         url,
         pool_size=settings.database_pool_size,
@@ -89,7 +96,7 @@ async def create_user(session: AsyncSession, values: dict[str, Any]) -> User:
 async def get_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise UserNotFound(user_id)
+        raise UserNotFoundError(user_id)
     return user
 
 

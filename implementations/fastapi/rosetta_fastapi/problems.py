@@ -1,15 +1,16 @@
 """Every error as RFC 9457 problem details, mapped in this one module.
 
-    ProblemError            raised by handlers and the data layer
-     +-- UserNotFound       404
-     +-- EmailTaken         409 (the database's unique index decided)
-     +-- UnsupportedMediaType 415
-    HTTPException           Starlette's 404 (no route), 405 (with Allow), 413, 400
-    RequestValidationError  400 (not JSON), 404 (bad {id}), 422 (rules)
-    connection errors       503
-    anything else           500, with no detail of the failure
+ProblemError            raised by handlers and the data layer
+ +-- UserNotFoundError       404
+ +-- EmailTakenError         409 (the database's unique index decided)
+ +-- UnsupportedMediaType 415
+HTTPException           Starlette's 404 (no route), 405 (with Allow), 413, 400
+RequestValidationError  400 (not JSON), 404 (bad {id}), 422 (rules)
+connection errors       503
+anything else           500, with no detail of the failure
 """
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -42,10 +43,15 @@ def problem(
     detail: str,
     *,
     errors: FieldErrors | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     slug, title = KINDS.get(status, ("about:blank", HTTPStatus(status).phrase))
-    body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status, headers=headers, media_type="application/problem+json")
@@ -60,7 +66,7 @@ class ProblemError(Exception):
         self.errors = errors
 
 
-class UserNotFound(ProblemError):
+class UserNotFoundError(ProblemError):
     status = 404
     detail = "No user has this id."
 
@@ -68,17 +74,17 @@ class UserNotFound(ProblemError):
         super().__init__(f"No user has the id {user_id}." if user_id is not None else None)
 
 
-class EmailTaken(ProblemError):
+class EmailTakenError(ProblemError):
     status = 409
     detail = "Another user already has this email address."
 
 
-class UnsupportedMediaType(ProblemError):
+class UnsupportedMediaTypeError(ProblemError):
     status = 415
     detail = "The body must be sent as application/json."
 
 
-class ConstraintViolated(ProblemError):
+class ConstraintViolationError(ProblemError):
     status = 422
 
 
@@ -86,10 +92,10 @@ def integrity_problem(exc: IntegrityError) -> ProblemError:
     """The one place where the database's verdict on a write becomes a problem."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate == "23505":
-        return EmailTaken()
+        return EmailTakenError()
     constraint = str(getattr(exc.orig, "constraint_name", "") or "")
     field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
-    return ConstraintViolated(
+    return ConstraintViolationError(
         "The database refused the value.", [{"field": field, "message": "violates " + constraint}]
     )
 
@@ -181,6 +187,7 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+        return None
 
 
 def register(app: FastAPI) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from rosetta_fastapi import db
 from rosetta_fastapi.db import SessionDep
-from rosetta_fastapi.problems import UnsupportedMediaType
+from rosetta_fastapi.problems import UnsupportedMediaTypeError
 from rosetta_fastapi.schemas import (
     Health,
     ListParams,
@@ -26,7 +26,7 @@ def require_json(request: Request) -> None:
     contract answers it with 415 instead."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
-        raise UnsupportedMediaType()
+        raise UnsupportedMediaTypeError()
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -79,9 +79,7 @@ async def update_user(session: SessionDep, id: UserId, body: UserUpdate) -> User
     return UserPublic.model_validate(user)
 
 
-@router.delete(
-    "/users/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404, 503)
-)
+@router.delete("/users/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404, 503))
 async def delete_user(session: SessionDep, id: UserId) -> None:
     """Delete a user"""
     await db.delete_user(session, id)

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from pydantic import (
     MISSING,
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -100,7 +100,7 @@ class ListParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: Annotated[int, BeforeValidator(decimal_integer)] = Field(default=20, ge=1, le=100)
-    offset: Annotated[int, BeforeValidator(decimal_integer)] = Field(default=0, ge=0)
+    offset: Annotated[int, BeforeValidator(decimal_integer)] = Field(default=0, ge=0, le=2**63 - 1)
     email: Email | None = None
 
 

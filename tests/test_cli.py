@@ -1,0 +1,85 @@
+"""The rosetta command, as a user meets it: mistakes are one-line errors, and `serve`
+brings an implementation up on the embedded PostgreSQL and down again on Ctrl-C."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rosetta import cli, registry
+from rosetta.database import free_port
+
+ROSETTA = [sys.executable, "-m", "rosetta.cli"]
+
+
+def test_list_shows_every_implementation(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["name", "framework", "interface"]
+    assert {line.split()[0] for line in lines[2:]} == set(registry.names())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["serve", "nope"], "no implementation named 'nope'", id="unknown-impl"),
+        pytest.param(
+            ["serve", "fastapi", "--server", "gunicorn"],
+            "fastapi does not run under 'gunicorn'",
+            id="undeclared-server",
+        ),
+    ],
+)
+def test_serve_mistakes_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"rosetta: {message}")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_serve_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "fastapi", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"rosetta: port {port} is already in use; pick another with --port"
+
+
+def test_serve_on_embedded_postgres_then_ctrl_c(tmp_path: Path) -> None:
+    """From nothing (no DATABASE_URL, an empty data folder) to a healthy service in 15 s,
+    and a clean stop of server and database on SIGINT."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["ROSETTA_DATA_DIR"] = str(tmp_path / "data")
+    started = time.monotonic()
+    with subprocess.Popen(
+        [*ROSETTA, "serve", "fastapi", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        try:
+            while True:
+                assert time.monotonic() - started < 15, "not healthy within 15 s"
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+        finally:
+            # Ctrl-C, also when the test failed: rosetta stops its server and database.
+            process.send_signal(signal.SIGINT)
+            output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert f"http://127.0.0.1:{port}/openapi.json" in output
+    assert not (tmp_path / "data" / "pgdata" / "postmaster.pid").exists(), "database still running"

@@ -1,0 +1,63 @@
+"""Every implementation is registered, pinned into the workspace, and shaped like its
+siblings; adding one means adding a member folder and running scripts/pin.py."""
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from rosetta import registry
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = sorted(p.parent for p in (ROOT / "implementations").glob("*/pyproject.toml"))
+HANDLERS = {"list_users", "create_user", "get_user", "update_user", "delete_user", "health"}
+SKELETON = {
+    "__init__.py",
+    "app.py",
+    "routes.py",
+    "schemas.py",
+    "db.py",
+    "problems.py",
+    "settings.py",
+}
+# Django projects keep Django's own module names; their READMEs map them onto the skeleton.
+DJANGO_SKELETON = {"__init__.py", "settings.py", "urls.py", "views.py", "models.py"}
+
+
+def pyproject(path: Path) -> dict[str, object]:
+    loaded: dict[str, object] = tomllib.loads((path / "pyproject.toml").read_text())
+    return loaded
+
+
+def test_every_member_is_a_workspace_dependency() -> None:
+    root = pyproject(ROOT)
+    names = {pyproject(folder)["project"]["name"] for folder in [ROOT / "tooling", *FOLDERS]}  # type: ignore[index]
+    assert names <= set(root["project"]["dependencies"]), "run scripts/pin.py"  # type: ignore[index]
+
+
+def test_every_folder_is_registered() -> None:
+    assert {folder.name for folder in FOLDERS} == set(registry.names())
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda f: f.name)
+def test_implementation_shape(folder: Path) -> None:
+    impl = registry.get(folder.name)
+    package = folder / f"rosetta_{folder.name}"
+    modules = {p.name for p in package.glob("*.py")}
+    expected = DJANGO_SKELETON if impl.framework.startswith("Django") else SKELETON
+    assert expected <= modules, f"missing {sorted(expected - modules)}"
+    assert (folder / "README.md").exists()
+    assert impl.servers, "declares no server"
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda f: f.name)
+def test_handlers_are_named_after_the_operation_ids(folder: Path) -> None:
+    package = folder / f"rosetta_{folder.name}"
+    defined = {
+        node.name
+        for path in package.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    assert defined >= HANDLERS, f"no handler named {sorted(HANDLERS - defined)}"
