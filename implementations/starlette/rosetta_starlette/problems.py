@@ -1,0 +1,208 @@
+"""Every error as RFC 9457 problem details, mapped in this one module.
+
+ProblemError                      raised by the handlers and the data layer
+ +-- MalformedBodyError           400
+ +-- UserNotFoundError            404
+ +-- UnsupportedMediaTypeError    415
+ +-- ValidationFailedError        422, one entry per offending member or parameter
+HTTPException                     Starlette's 404 (no route), 405 (Allow completed), 413
+IntegrityConstraintViolationError 409 for the unique index on lower(email), 422 for a check
+connection errors                 503
+anything else                     500, with no detail of the failure
+"""
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import msgspec
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
+
+from .schemas import FieldError, Problem, ProblemResponse, ValidationProblem
+
+TYPE_BASE = "https://rosetta.example/problems/"
+KINDS = {
+    400: ("malformed-body", "Malformed request body"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("email-taken", "Email already taken"),
+    413: ("body-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Validation failed"),
+    500: ("internal-error", "Internal server error"),
+    503: ("database-unavailable", "Database unavailable"),
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ProblemResponse:
+    if status in KINDS:
+        slug, title = KINDS[status]
+        type_ = TYPE_BASE + slug
+    else:
+        type_, title = "about:blank", HTTPStatus(status).phrase
+    body = (
+        Problem(type_, title, status, detail)
+        if errors is None
+        else ValidationProblem(type_, title, status, detail, errors)
+    )
+    return ProblemResponse(body, status, headers=headers)
+
+
+class ProblemError(Exception):
+    status = 500
+    detail = "The server could not complete the request."
+
+    def __init__(self, detail: str | None = None, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail or self.detail)
+        self.errors = errors
+
+
+class MalformedBodyError(ProblemError):
+    status = 400
+    detail = "The body is not valid JSON."
+
+
+class UserNotFoundError(ProblemError):
+    status = 404
+    detail = "No user has this id."
+
+    def __init__(self, user_id: object = None) -> None:
+        super().__init__(f"No user has the id {user_id}." if user_id is not None else None)
+
+
+class UnsupportedMediaTypeError(ProblemError):
+    status = 415
+    detail = "The body must be sent as application/json."
+
+
+class ValidationFailedError(ProblemError):
+    status = 422
+    detail = "The request breaks a rule of the contract."
+
+
+def field_errors(data: object, model: type[msgspec.Struct]) -> list[FieldError]:
+    """msgspec stops at the first error; the contract wants one entry per offending member,
+    so each member is checked on its own."""
+    if not isinstance(data, dict):
+        return [FieldError("body", "must be a JSON object")]
+    fields = {field.encode_name: field for field in msgspec.structs.fields(model)}
+    errors = [
+        FieldError(name, "is required")
+        for name, field in fields.items()
+        if field.required and name not in data
+    ]
+    for name, value in data.items():
+        if name not in fields:
+            if model.__struct_config__.forbid_unknown_fields:
+                errors.append(FieldError(name, "is not a member of this object"))
+            continue
+        try:
+            msgspec.convert(value, fields[name].type)
+        except msgspec.ValidationError as exc:
+            errors.append(FieldError(name, str(exc)))
+    return errors
+
+
+async def on_problem(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, ProblemError)
+    return problem(exc.status, str(exc), errors=exc.errors)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return problem(404, f"Nothing is served at {request.url.path}.")
+    if exc.status_code == 405:
+        # Starlette's Allow names the methods of the first route that matched the path only;
+        # with one route per handler, gather them from every route of the path.
+        methods = {
+            method
+            for route in request.app.routes
+            if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE
+            for method in route.methods or ()
+        }
+        return problem(
+            405,
+            f"{request.url.path} does not accept {request.method}.",
+            headers={"Allow": ", ".join(sorted(methods))},
+        )
+    return problem(exc.status_code, exc.detail, headers=exc.headers)
+
+
+async def on_constraint_violation(request: Request, exc: Exception) -> ProblemResponse:
+    """The one place where the database's verdict on a write becomes a problem."""
+    assert isinstance(exc, asyncpg.IntegrityConstraintViolationError)
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return problem(409, "Another user already has this email address.")
+    constraint = exc.constraint_name or ""
+    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
+    errors = [FieldError(field, f"violates {constraint}")]
+    return problem(422, "The database refused the value.", errors=errors)
+
+
+async def on_database_unreachable(request: Request, exc: Exception) -> ProblemResponse:
+    return problem(503, "The database cannot be reached; try again shortly.")
+
+
+async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
+    return problem(500, "The server could not complete the request.")
+
+
+exception_handlers: dict[Any, ExceptionHandler] = {
+    ProblemError: on_problem,
+    HTTPException: on_http_exception,
+    asyncpg.IntegrityConstraintViolationError: on_constraint_violation,
+    # Refused, unreachable or timed out (TimeoutError is an OSError), dropped, shutting down.
+    OSError: on_database_unreachable,
+    asyncpg.PostgresConnectionError: on_database_unreachable,
+    asyncpg.OperatorInterventionError: on_database_unreachable,
+    asyncpg.TooManyConnectionsError: on_database_unreachable,
+    # Starlette answers with this one from its outermost middleware, then re-raises for the
+    # server to log.
+    Exception: on_unexpected,
+}
+
+
+class BodySizeLimit:
+    """Refuse bodies over `max_body_size` bytes before reading them whole: at once when
+    Content-Length says so, otherwise as soon as the bytes received pass the limit.
+
+    Starlette's own `max_body_size` answers a declared oversize body with a plain-text 413
+    whatever the exception handlers say; this one answers with a problem, and leaves a
+    running count over the limit to the handlers as an HTTPException."""
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        detail = f"The body is over the limit of {self.max_body_size} bytes."
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_size:
+            await problem(413, detail)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_size:
+                raise HTTPException(413, detail)
+            return message
+
+        await self.app(scope, limited_receive, send)
