@@ -1,0 +1,88 @@
+"""The application factory: the only place where the app is wired."""
+
+from collections.abc import Callable
+from typing import Any
+
+from quart import Quart
+from quart_schema import DataSource, Info, OpenAPIProvider, QuartSchema
+from quart_schema.typing import Model
+from werkzeug.routing.converters import BaseConverter, IntegerConverter
+
+from . import db, problems
+from .routes import blueprint, health_blueprint
+from .schemas import Problem
+from .settings import Settings
+
+MAX_BODY_SIZE = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    settings = settings or Settings.from_env()
+    app = Quart(__name__, static_folder=None)
+    # Quart answers 413 past this many bytes: at once from Content-Length, otherwise as
+    # soon as the bytes received pass it.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_SIZE
+
+    QuartSchema(
+        app,
+        info=Info(title="Users service", version="1.0.0"),
+        openapi_provider_class=ContractOpenAPIProvider,
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
+    app.register_blueprint(blueprint)
+    app.register_blueprint(health_blueprint)
+    problems.register(app)
+
+    @app.before_serving
+    async def create_engine() -> None:
+        """The engine lives as long as the app serves; requests reach it through current_app."""
+        app.extensions[db.EXTENSION] = db.create_engine(settings)
+
+    @app.after_serving
+    async def dispose_engine() -> None:
+        await app.extensions.pop(db.EXTENSION).dispose()
+
+    return app
+
+
+def camel_case(name: str) -> str:
+    """operationIds are the handlers' names in camelCase: `list_users` is `listUsers`."""
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+class ContractOpenAPIProvider(OpenAPIProvider):
+    """quart-schema's generated document, with the corrections that make it the contract's."""
+
+    def operation_id(self, method: str, path: str, func: Callable[..., Any]) -> str:
+        # quart-schema's default is the method and the handler's name: `get_list_users`.
+        return camel_case(func.__name__)
+
+    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
+        # quart-schema documents an int converter as a bare integer; the only one here is a
+        # user's id, a positive bigint (db.get_user holds the bounds).
+        parameter = super().build_path_parameter(name, converter)
+        if isinstance(converter, IntegerConverter):
+            parameter["schema"].update(format="int64", minimum=1, maximum=db.BIGINT_MAX)
+        return parameter
+
+    def build_request_body(
+        self, model: type[Model], source: DataSource
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        body, components = super().build_request_body(model, source)
+        return {"required": True, **body}, components
+
+    def build_response_object(
+        self, model: type[Model] | None, headers_model: type[Model] | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        if model is None:  # a response without a body (204)
+            return {"description": "No content."}, {}
+        response, components = super().build_response_object(model, headers_model)
+        content = response["content"]
+        # quart-schema writes response headers inside `content`; OpenAPI has them beside it.
+        if "headers" in content:
+            response["headers"] = content.pop("headers")
+        if isinstance(model, type) and issubclass(model, Problem):  # rendered by problems.py
+            content["application/problem+json"] = content.pop("application/json")
+        return response, components
