@@ -1,0 +1,11 @@
+from pydantic import Field, PostgresDsn
+from pydantic_settings import BaseSettings
+
+
+class Settings(BaseSettings):
+    """Read from the environment (`DATABASE_URL`, `DATABASE_POOL_SIZE`)."""
+
+    database_url: PostgresDsn
+    database_pool_size: int = Field(default=10, ge=1)
+    # Seconds to wait for a connection before answering 503.
+    database_connect_timeout: float = 5.0
