@@ -61,3 +61,17 @@ def test_handlers_are_named_after_the_operation_ids(folder: Path) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
     assert defined >= HANDLERS, f"no handler named {sorted(HANDLERS - defined)}"
+
+
+def test_readme_matrix_matches_the_registry() -> None:
+    """The README's matrix names every implementation with its registered stack."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("<!-- matrix: begin -->")[1].split("<!-- matrix: end -->")[0]
+    rows = {}
+    for line in block.strip().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0].strip("[]").split("]")[0]] = cells
+    assert set(rows) == set(registry.names())
+    for name, cells in rows.items():
+        impl = registry.get(name)
+        assert cells[1:5] == [impl.framework, impl.validation, impl.data_layer, ", ".join(impl.servers)]
