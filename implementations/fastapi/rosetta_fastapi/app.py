@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from rosetta_fastapi import db, problems
-from rosetta_fastapi.routes import health_router, router
-from rosetta_fastapi.settings import Settings
+from . import db, problems
+from .routes import health_router, router
+from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
 

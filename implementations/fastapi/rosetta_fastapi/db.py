@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rosetta_fastapi.problems import UserNotFoundError, integrity_problem
-from rosetta_fastapi.settings import Settings
+from .problems import UserNotFoundError, integrity_problem
+from .settings import Settings
 
 
 class Base(DeclarativeBase):

@@ -4,10 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from rosetta_fastapi import db
-from rosetta_fastapi.db import SessionDep
-from rosetta_fastapi.problems import UnsupportedMediaTypeError
-from rosetta_fastapi.schemas import (
+from . import db
+from .db import SessionDep
+from .problems import UnsupportedMediaTypeError
+from .schemas import (
     Health,
     ListParams,
     Problem,
