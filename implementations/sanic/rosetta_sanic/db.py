@@ -1,0 +1,89 @@
+"""The shared `users` table through Tortoise ORM; the schema itself lives in db/."""
+
+from typing import Any
+
+from sanic import DefaultSanic
+from tortoise import fields
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.connection import get_connection
+from tortoise.contrib.sanic import register_tortoise
+from tortoise.expressions import Value
+from tortoise.fields.db_defaults import Now
+from tortoise.functions import Lower
+from tortoise.models import Model
+
+from rosetta_sanic.problems import UserNotFound
+from rosetta_sanic.settings import Settings
+
+
+class User(Model):
+    """Mapped onto the table of db/schema.sql; Tortoise never generates it."""
+
+    id = fields.BigIntField(primary_key=True)
+    email = fields.TextField()
+    name = fields.TextField()
+    # Set by the database (defaults and triggers); an INSERT brings them back with RETURNING.
+    created_at = fields.DatetimeField(db_default=Now())
+    updated_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "users"
+
+
+def register(app: DefaultSanic, settings: Settings) -> None:
+    """Tortoise's own Sanic integration: init in `before_server_start`, close in
+    `after_server_stop` (under ASGI, the lifespan's startup and shutdown)."""
+    credentials = expand_db_url(settings.database_url)["credentials"]
+    # The pool is created on the first query, not here: the app starts without a database.
+    credentials |= {
+        "minsize": 1,
+        "maxsize": settings.database_pool_size,
+        "timeout": settings.database_connect_timeout,  # asyncpg's connect timeout
+    }
+    config = {
+        "connections": {
+            "default": {"engine": "tortoise.backends.asyncpg", "credentials": credentials}
+        },
+        "apps": {"users": {"models": [__name__], "default_connection": "default"}},
+    }
+    register_tortoise(app, config=config, generate_schemas=False)
+
+
+async def ping() -> None:
+    await get_connection("default").execute_query("SELECT 1")
+
+
+async def list_users(*, limit: int, offset: int, email: str | None) -> tuple[list[User], int]:
+    query = User.all()
+    if email is not None:
+        # lower() on both sides, as the unique index compares (Tortoise's iexact uses upper()).
+        # Lower's signature leaves out Value, Tortoise's own expression, which it resolves.
+        email_lower = Lower(Value(email))  # type: ignore[arg-type]
+        query = query.annotate(email_lower=Lower("email")).filter(email_lower=email_lower)
+    total = await query.count()
+    return await query.order_by("id").offset(offset).limit(limit), total
+
+
+async def create_user(values: dict[str, Any]) -> User:
+    return await User.create(**values)
+
+
+async def get_user(user_id: int) -> User:
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    return user
+
+
+async def update_user(user_id: int, changes: dict[str, Any]) -> User:
+    # Two statements, no in_transaction(): when BEGIN fails (the database gone), Tortoise
+    # leaves the dead transaction in the task's context, and Sanic's own server runs every
+    # request of a keep-alive connection in one task, so the next request would inherit it.
+    if changes:
+        await User.filter(id=user_id).update(**changes)
+    return await get_user(user_id)
+
+
+async def delete_user(user_id: int) -> None:
+    if not await User.filter(id=user_id).delete():
+        raise UserNotFound(user_id)

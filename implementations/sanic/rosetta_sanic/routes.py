@@ -1,0 +1,88 @@
+"""The handlers, one per operationId of shared_contract/openapi.yaml."""
+
+from typing import Any
+
+from sanic import Blueprint, HTTPResponse, Request, json
+
+from rosetta_sanic import db
+from rosetta_sanic.problems import UnsupportedMediaType, UserNotFound
+from rosetta_sanic.schemas import Health, ListParams, UserCreate, UserPage, UserPublic, UserUpdate
+
+MAX_USER_ID = 2**63 - 1
+
+
+def json_body(request: Request) -> bytes:
+    """The raw body, for Pydantic to parse and validate in one step; 415 for another media type."""
+    if request.content_type.partition(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType()
+    return request.body
+
+
+def user_id(value: str) -> int:
+    """`{id}` is matched as any path segment, so that a bad one is 404 (not 405 or 422)."""
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_USER_ID:
+        raise UserNotFound(value)
+    return int(value)
+
+
+def user_json(user: db.User, status: int = 200, **kwargs: Any) -> HTTPResponse:
+    return json(UserPublic.model_validate(user).model_dump(mode="json"), status, **kwargs)
+
+
+users = Blueprint("users")
+
+
+@users.get("/users")
+async def list_users(request: Request) -> HTTPResponse:
+    """List users"""
+    # Blank values count (`?limit=` is 422, not the default); the first of repeated ones wins.
+    query = {name: values[0] for name, values in request.get_args(keep_blank_values=True).items()}
+    params = ListParams.model_validate(query)
+    found, total = await db.list_users(limit=params.limit, offset=params.offset, email=params.email)
+    items = [UserPublic.model_validate(user) for user in found]
+    page = UserPage(items=items, total=total, limit=params.limit, offset=params.offset)
+    return json(page.model_dump(mode="json"))
+
+
+@users.post("/users")
+async def create_user(request: Request) -> HTTPResponse:
+    """Create a user"""
+    body = UserCreate.model_validate_json(json_body(request))
+    user = await db.create_user(body.model_dump())
+    return user_json(user, 201, headers={"Location": f"/users/{user.id}"})
+
+
+@users.get("/users/<id>")
+async def get_user(request: Request, id: str) -> HTTPResponse:
+    """Get a user"""
+    return user_json(await db.get_user(user_id(id)))
+
+
+@users.patch("/users/<id>")
+async def update_user(request: Request, id: str) -> HTTPResponse:
+    """Update a user"""
+    body = UserUpdate.model_validate_json(json_body(request))
+    return user_json(await db.update_user(user_id(id), body.model_dump(exclude_unset=True)))
+
+
+@users.delete("/users/<id>")
+async def delete_user(request: Request, id: str) -> HTTPResponse:
+    """Delete a user"""
+    await db.delete_user(user_id(id))
+    return HTTPResponse(status=204)
+
+
+service = Blueprint("service")
+
+
+@service.get("/health")
+async def health(request: Request) -> HTTPResponse:
+    """Health check"""
+    await db.ping()
+    return json(Health().model_dump())
+
+
+@service.get("/openapi.json")
+async def openapi(request: Request) -> HTTPResponse:
+    """The contract itself: Sanic has no generator of its own (see the README)."""
+    return json(request.app.ctx.openapi)
