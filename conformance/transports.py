@@ -24,6 +24,18 @@ class _Chunks(httpx.AsyncByteStream):
             yield chunk
 
 
+def _asgi3(app: Any) -> Any:
+    """asgi-lifespan's lifespan scope lacks the `asgi` key that the ASGI spec requires (and
+    uvicorn, granian and hypercorn send); Falcon reads its absence as ASGI 2 and refuses
+    to start."""
+
+    async def with_version(scope: Any, receive: Any, send: Any) -> None:
+        scope.setdefault("asgi", {"version": "3.0", "spec_version": "2.4"})
+        await app(scope, receive, send)
+
+    return with_version
+
+
 class ASGIPortal(httpx.BaseTransport):
     """Runs an ASGI app, lifespan included, on an event loop in a background thread, so
     that plain synchronous tests (several threads at once, for the races) can call it."""
@@ -45,7 +57,7 @@ class ASGIPortal(httpx.BaseTransport):
         app = self._app
 
         async def start() -> LifespanManager:
-            lifespan = LifespanManager(app, startup_timeout=30, shutdown_timeout=30)
+            lifespan = LifespanManager(_asgi3(app), startup_timeout=30, shutdown_timeout=30)
             await lifespan.__aenter__()
             return lifespan
 
