@@ -24,16 +24,20 @@ class _Chunks(httpx.AsyncByteStream):
             yield chunk
 
 
-def _asgi3(app: Any) -> Any:
-    """asgi-lifespan's lifespan scope lacks the `asgi` key that the ASGI spec requires (and
-    uvicorn, granian and hypercorn send); Falcon reads its absence as ASGI 2 and refuses
-    to start."""
+def _as_served(app: Any) -> Any:
+    """Scopes as ASGI servers make them, where asgi-lifespan differs:
+    - the lifespan scope carries the `asgi` key the spec requires (Falcon reads its
+      absence as ASGI 2 and refuses to start);
+    - each request gets a shallow copy of the lifespan state, not the state itself
+      (Litestar keeps per-request data there)."""
 
-    async def with_version(scope: Any, receive: Any, send: Any) -> None:
+    async def served(scope: Any, receive: Any, send: Any) -> None:
         scope.setdefault("asgi", {"version": "3.0", "spec_version": "2.4"})
+        if scope["type"] != "lifespan" and "state" in scope:
+            scope = {**scope, "state": dict(scope["state"])}
         await app(scope, receive, send)
 
-    return with_version
+    return served
 
 
 class ASGIPortal(httpx.BaseTransport):
@@ -57,7 +61,7 @@ class ASGIPortal(httpx.BaseTransport):
         app = self._app
 
         async def start() -> LifespanManager:
-            lifespan = LifespanManager(_asgi3(app), startup_timeout=30, shutdown_timeout=30)
+            lifespan = LifespanManager(_as_served(app), startup_timeout=30, shutdown_timeout=30)
             await lifespan.__aenter__()
             return lifespan
 
