@@ -67,12 +67,21 @@ def _sanic(impl: Implementation, host: str, port: int, workers: int) -> list[str
             "--workers", str(workers), "--no-access-logs"]  # fmt: skip
 
 
+def _robyn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # Robyn is its own server: the package's __main__ starts it; Robyn's processes share the
+    # socket (as other servers' workers do), and each runs Robyn's worker threads.
+    package = _app(impl, "native").split(":")[0].split(".")[0]
+    return ["python", "-m", package, "--host", host, "--port", str(port),
+            "--processes", str(workers), "--workers", "2", "--log-level", "WARN"]  # fmt: skip
+
+
 SERVERS: dict[str, Command] = {
     "uvicorn": _uvicorn,
     "granian": _granian,
     "gunicorn": _gunicorn,
     "hypercorn": _hypercorn,
     "sanic": _sanic,
+    "robyn": _robyn,
 }
 
 
@@ -111,7 +120,8 @@ class LiveServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> None:
+    def start(self) -> float:
+        """Start the server and wait for it; return the seconds until it answered healthy."""
         argv = command(self.impl, self.server, self.host, self.port, self.workers)
         if self.log_path is None:
             handle, name = tempfile.mkstemp(prefix=f"rosetta-{self.impl.name}-{self.server}-")
@@ -126,7 +136,7 @@ class LiveServer:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        self.wait_healthy()
+        return self.wait_healthy()
 
     def log_tail(self, limit: int = 4000) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -138,18 +148,20 @@ class LiveServer:
         assert self.process is not None
         started = time.monotonic()
         deadline = started + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(
-                    f"{self.impl.name} under {self.server} exited with {self.process.returncode}"
-                    f" before answering:\n{self.log_tail()}"
-                )
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
+        # One client for every poll: building one per request costs more than the poll interval.
+        with httpx.Client(timeout=2) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise ServerError(
+                        f"{self.impl.name} under {self.server} exited with"
+                        f" {self.process.returncode} before answering:\n{self.log_tail()}"
+                    )
+                try:
+                    if client.get(f"{self.url}/health").status_code == 200:
+                        return time.monotonic() - started
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.02)
         self.stop()
         raise ServerError(
             f"{self.impl.name} under {self.server} was not healthy after"

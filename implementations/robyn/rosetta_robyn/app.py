@@ -1,0 +1,47 @@
+"""The application factory: the only place where the app is wired."""
+
+from pathlib import Path
+
+import msgspec
+from robyn import Robyn
+from robyn.openapi import OpenAPI
+
+from . import db, problems
+from .routes import routes
+from .settings import Settings
+
+# Robyn's generator cannot describe this service (see the README), so the contract itself is
+# served; a copied-out starter takes the file along.
+CONTRACT = Path(__file__).resolve().parents[3] / "shared_contract" / "openapi.yaml"
+
+
+def create_app(settings: Settings | None = None) -> Robyn:
+    settings = settings or Settings.from_environ()
+    app = Robyn(__file__, openapi=contract())
+
+    # inject_global and get_global_dependencies are unannotated in Robyn.
+    async def open_pool() -> None:
+        """The pool lives as long as the server; handlers receive it as a global dependency.
+        It is opened here, not in the factory, because asyncpg binds it to the running loop."""
+        app.inject_global(pool=await db.create_pool(settings))  # type: ignore[no-untyped-call]
+
+    async def close_pool() -> None:
+        await app.dependencies.get_global_dependencies()["pool"].close()  # type: ignore[no-untyped-call]
+
+    app.startup_handler(open_pool)
+    app.shutdown_handler(close_pool)
+    # Robyn binds the exception handler to each route as the route is added: it comes first.
+    app.exception(problems.on_exception)
+    for method, path, handler in routes:
+        app.add_route(method, path, handler)
+    app.after_request()(problems.on_robyn_errors(routes))
+    return app
+
+
+def contract() -> OpenAPI:
+    """Robyn's way to serve a document of one's own instead of the generated one (its
+    `openapi_file_path` takes JSON; the contract is YAML). Served at /openapi.json, with
+    Swagger UI at /docs."""
+    openapi = OpenAPI(openapi_file_override=True)
+    openapi.openapi_spec = msgspec.yaml.decode(CONTRACT.read_bytes())
+    return openapi

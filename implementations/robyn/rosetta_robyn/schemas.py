@@ -1,0 +1,106 @@
+"""Request and response models: the rules of shared_contract/, in msgspec."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Self
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+from robyn import Response
+
+# Meta takes one pattern per type, so the rule "no control characters" (U+0000..U+001F,
+# U+007F) is folded into each. `\Z`, not `$`: `$` would also match before a final newline.
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+\Z"
+NAME_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f]*\Z"  # at least one character that is not whitespace
+
+BIGINT_MAX = 2**63 - 1
+
+Email = Annotated[str, Meta(max_length=254, pattern=EMAIL_PATTERN)]
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=NAME_PATTERN)]
+
+
+def rfc3339(value: datetime) -> str:
+    """UTC, always six fractional digits and `Z`, as the contract fixes it."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    name: Name
+
+
+class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Members may be omitted (UNSET), but not null."""
+
+    email: Email | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
+
+
+class UserPublic(msgspec.Struct):
+    id: int
+    email: str
+    name: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        return cls(
+            id=row["id"],
+            email=row["email"],
+            name=row["name"],
+            created_at=rfc3339(row["created_at"]),
+            updated_at=rfc3339(row["updated_at"]),
+        )
+
+
+class UserPage(msgspec.Struct):
+    items: list[UserPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class Health(msgspec.Struct):
+    status: Literal["ok"] = "ok"
+
+
+class ListParams(msgspec.Struct):
+    """The query of listUsers; other query parameters are ignored."""
+
+    limit: Annotated[int, Meta(ge=1, le=100)] = 20
+    offset: Annotated[int, Meta(ge=0, le=BIGINT_MAX)] = 0
+    email: Email | None = None
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class ValidationProblem(Problem):
+    errors: list[FieldError]
+
+
+def json_response(
+    content: Any,
+    status_code: int = 200,
+    *,
+    headers: Mapping[str, str] | None = None,
+    media_type: str = "application/json",
+) -> Response:
+    """Robyn serializes a returned dict itself; Structs are encoded by msgspec here."""
+    return Response(
+        status_code=status_code,
+        headers={**(headers or {}), "Content-Type": media_type},
+        description=msgspec.json.encode(content),
+    )
