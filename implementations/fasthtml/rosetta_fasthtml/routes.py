@@ -1,0 +1,86 @@
+"""The handlers, one per operationId of shared_contract/openapi.yaml, on FastHTML's router.
+
+FastHTML fills each parameter from the request by its type: `UserCreate`, `UserUpdate`,
+`ListParams` and `Users` through their `__from_request__`, `UserId` by casting the path."""
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, Protocol, TypeVar
+
+from fasthtml.common import APIRouter  # type: ignore[import-untyped]  # ships no type information
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .db import Users
+from .schemas import (
+    Health,
+    ListParams,
+    UserCreate,
+    UserId,
+    UserPage,
+    UserPublic,
+    UserUpdate,
+)
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+class Router(Protocol):
+    """The part of FastHTML's `APIRouter` used here, typed (FastHTML ships no types)."""
+
+    def __call__(self, path: str, methods: list[str]) -> Callable[[Handler], Handler]: ...
+
+    def to_app(self, app: Any) -> None: ...
+
+
+rt: Router = APIRouter()
+
+
+@rt("/users", methods=["get"])
+def list_users(params: ListParams, users: Users) -> dict[str, Any]:
+    """List users"""
+    found, total = users.list_users(limit=params.limit, offset=params.offset, email=params.email)
+    items = [UserPublic.of(user) for user in found]
+    return asdict(UserPage(items, total, params.limit, params.offset))
+
+
+@rt("/users", methods=["post"])
+def create_user(user: UserCreate, users: Users) -> Response:
+    """Create a user"""
+    created = UserPublic.of(users.create_user(asdict(user)))
+    return JSONResponse(asdict(created), 201, headers={"Location": f"/users/{created.id}"})
+
+
+@rt("/users/{id}", methods=["get"])
+def get_user(id: UserId, users: Users) -> dict[str, Any]:
+    """Get a user"""
+    return asdict(UserPublic.of(users.get_user(id)))
+
+
+# The body comes before {id}: FastHTML fills parameters in order, and the contract answers a
+# broken body (422) before an id that names no user (404).
+@rt("/users/{id}", methods=["patch"])
+def update_user(changes: UserUpdate, id: UserId, users: Users) -> dict[str, Any]:
+    """Update a user"""
+    return asdict(UserPublic.of(users.update_user(id, changes.changes())))
+
+
+@rt("/users/{id}", methods=["delete"])
+def delete_user(id: UserId, users: Users) -> Response:
+    """Delete a user"""
+    users.delete_user(id)
+    return Response(status_code=204)
+
+
+@rt("/health", methods=["get"])
+def health(users: Users) -> dict[str, Any]:
+    """Health check"""
+    users.ping()
+    return asdict(Health())
+
+
+@rt("/openapi.json", methods=["get"])
+def openapi(req: Request) -> dict[str, Any]:
+    """The contract itself, loaded at startup: FastHTML generates no OpenAPI document."""
+    document: dict[str, Any] = req.state.openapi
+    return document
