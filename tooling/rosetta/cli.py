@@ -1,4 +1,4 @@
-"""The `rosetta` command: `list` the implementations, `serve` one of them."""
+"""The `rosetta` command: `list` the implementations, `serve` one of them, `bench` them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rosetta import registry
 from rosetta.database import DatabaseError, EmbeddedPostgres, create_database, data_dir
@@ -91,6 +92,38 @@ def serve_command(args: argparse.Namespace) -> None:
             embedded.stop()
 
 
+def bench_command(args: argparse.Namespace) -> None:
+    from rosetta import bench  # psutil and the load generators, only when benchmarking
+
+    settings = bench.Settings(
+        impls=args.impl,
+        servers=args.server,
+        scenarios=tuple(bench.SCENARIOS if args.scenario == "all" else args.scenario.split(",")),
+        duration=args.duration,
+        warmup=args.warmup,
+        rounds=args.rounds,
+        connections=args.connections,
+        pool_size=args.pool_size,
+        output=args.output or bench.RESULTS,
+        command=bench.command_line(args.argv),
+    )
+    try:
+        result = bench.run(settings)
+    except bench.BenchError as exc:
+        raise CommandError(str(exc)) from None
+    except KeyboardInterrupt:
+        raise CommandError("interrupted; no results written") from None
+    print(f"Results: {settings.output / 'latest.md'} (and latest.json, latest.svg)")
+    if args.readme:
+        try:
+            bench.report.update_readme(bench.README, result, settings.output)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"Updated the Performance section of {bench.README}")
+    if not result["valid"]:
+        raise CommandError(f"{len(result['invalid_runs'])} runs invalid; see latest.md")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rosetta", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -107,11 +140,38 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(run=serve_command)
+    bench = commands.add_parser(
+        "bench",
+        help="measure every implementation under the same database-backed load (needs wrk)",
+    )
+    bench.add_argument(
+        "--impl",
+        default="all",
+        help="all (default) or names, comma-separated; a name given twice is measured twice",
+    )
+    bench.add_argument(
+        "--server",
+        default="default",
+        help="default (the first declared, plus uvicorn and granian for ASGI apps), all,"
+        " or a comma-separated list",
+    )
+    bench.add_argument("--scenario", default="all", help="all or some of: get,list,create,mixed")
+    bench.add_argument("--duration", type=int, default=10, help="measured seconds per run")
+    bench.add_argument("--warmup", type=int, default=2, help="warm-up seconds before each run")
+    bench.add_argument("--rounds", type=int, default=3)
+    bench.add_argument("--connections", type=int, default=64, help="wrk's open connections")
+    bench.add_argument("--pool-size", type=int, default=10, help="DATABASE_POOL_SIZE for all")
+    bench.add_argument("--output", type=Path, help="where latest.* go (default: bench/results)")
+    bench.add_argument(
+        "--readme", action="store_true", help="also rewrite the README's Performance section"
+    )
+    bench.set_defaults(run=bench_command)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args.run(args)
     except (CommandError, registry.RegistryError, ServerError, DatabaseError) as exc:
