@@ -70,7 +70,12 @@ def test_serve_on_embedded_postgres_then_ctrl_c(tmp_path: Path) -> None:
         text=True,
     ) as process:
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or []]).start()
+
+        def read() -> None:
+            for line in process.stdout or []:
+                lines.put(line)
+
+        threading.Thread(target=read, daemon=True).start()
         printed: list[str] = []
         try:
             while not printed or not printed[-1].startswith("Press Ctrl-C"):
