@@ -97,19 +97,29 @@ def pytest_configure(config: pytest.Config) -> None:
     ):
         config.option.numprocesses = len(impls)
         config.option.tx = ["popen"] * len(impls)
-        config.option.dist = "loadgroup"
+        config.option.dist = "loadscope"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Hand out each implementation's tests as one unit of work, so that no worker runs two
+    implementations. With as many workers as implementations, and the implementations the
+    largest units (handed out first), every worker gets exactly one; the repository's own
+    tests fill in around them."""
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class ImplementationScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            # conformance/test_x.py::test_y[fastapi-granian-...]: the target comes first.
+            if nodeid.startswith("conformance/") and "[" in nodeid:
+                return nodeid.rpartition("[")[2].split("-")[0].rstrip("]")
+            return nodeid
+
+    return ImplementationScheduling(config, log)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        params = [
-            pytest.param(
-                target,
-                id=target.id,
-                marks=pytest.mark.xdist_group(target.impl.name if target.impl else "base-url"),
-            )
-            for target in targets(metafunc.config)
-        ]
+        params = [pytest.param(target, id=target.id) for target in targets(metafunc.config)]
         metafunc.parametrize("target", params, indirect=True, scope="session")
 
 
