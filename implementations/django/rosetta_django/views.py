@@ -1,0 +1,85 @@
+"""The handlers, one per operationId of shared_contract/openapi.yaml: async function views
+on Django's async ORM."""
+
+import json
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from rosetta_django.apps import RosettaConfig
+from rosetta_django.forms import ListForm, UserForm, user_public
+from rosetta_django.models import User
+from rosetta_django.problems import MalformedBodyError, UnsupportedMediaTypeError, UserNotFoundError
+
+
+def json_body(request: HttpRequest) -> Any:
+    """The body as JSON, checked in the contract's order: its size (request.body raises
+    RequestDataTooBig past DATA_UPLOAD_MAX_MEMORY_SIZE), its media type, its syntax."""
+    body = request.body
+    if request.content_type != "application/json":
+        raise UnsupportedMediaTypeError()
+    if not body:
+        raise MalformedBodyError("The body is empty; a JSON object is required.")
+    try:
+        return json.loads(body.decode())  # UTF-8 only, as RFC 8259 requires
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+        raise MalformedBodyError() from exc
+
+
+async def list_users(request: HttpRequest) -> JsonResponse:
+    """List users"""
+    params = ListForm(request.GET).cleaned()
+    limit, offset = params["limit"], params["offset"]
+    users = User.objects.order_by("id")
+    if params["email"] is not None:
+        # lower(email) = lower(%s): the expression of the unique index, which serves it.
+        users = users.alias(email_lower=Lower("email")).filter(
+            email_lower=Lower(Value(params["email"]))
+        )
+    total = await users.acount()
+    items = [user_public(user) async for user in users[offset : offset + limit]]
+    return JsonResponse({"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+async def create_user(request: HttpRequest) -> JsonResponse:
+    """Create a user"""
+    user = await User.objects.acreate(**UserForm(json_body(request)).cleaned())
+    return JsonResponse(user_public(user), status=201, headers={"Location": f"/users/{user.id}"})
+
+
+async def get_user(request: HttpRequest, id: int) -> JsonResponse:
+    """Get a user"""
+    return JsonResponse(user_public(await User.objects.aget(pk=id)))
+
+
+async def update_user(request: HttpRequest, id: int) -> JsonResponse:
+    """Update a user"""
+    changes = UserForm(json_body(request), partial=True).cleaned()
+    # UPDATE ... SET only what was sent; the database's trigger moves updated_at.
+    if changes and not await User.objects.filter(pk=id).aupdate(**changes):
+        raise UserNotFoundError()
+    return JsonResponse(user_public(await User.objects.aget(pk=id)))
+
+
+async def delete_user(request: HttpRequest, id: int) -> HttpResponse:
+    """Delete a user"""
+    deleted, _ = await User.objects.filter(pk=id).adelete()
+    if not deleted:
+        raise UserNotFoundError()
+    return HttpResponse(status=204, content_type=None)
+
+
+async def health(request: HttpRequest) -> JsonResponse:
+    """Health check"""
+    await User.objects.aexists()  # any answer will do; no answer is a 503
+    return JsonResponse({"status": "ok"})
+
+
+async def openapi(request: HttpRequest) -> JsonResponse:
+    """The contract, shared_contract/openapi.yaml, as loaded at startup"""
+    config = apps.get_app_config("rosetta_django")
+    assert isinstance(config, RosettaConfig)
+    return JsonResponse(config.openapi)

@@ -1,0 +1,142 @@
+"""The rules of shared_contract/ as REST framework serializers."""
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.core.validators import MaxLengthValidator, MinLengthValidator, RegexValidator
+from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from rosetta_drf.models import User
+
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def no_control_characters(value: str) -> None:
+    if CONTROL_CHARACTERS.search(value):
+        raise serializers.ValidationError("must not contain control characters")
+
+
+def not_blank(value: str) -> None:
+    if value.isspace():
+        raise serializers.ValidationError("must contain a character that is not whitespace")
+
+
+EMAIL_VALIDATORS: list[Callable[[Any], None]] = [
+    MaxLengthValidator(254),
+    RegexValidator(EMAIL_PATTERN, "is not an email address"),
+    no_control_characters,
+]
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class StringField(serializers.Field):  # type: ignore[type-arg]
+    """A JSON string, kept exactly as sent, checked by its validators only. CharField would
+    turn 123 into "123", strip whitespace, and add a blank rule of its own."""
+
+    default_error_messages = {"invalid": "must be a string"}  # noqa: RUF012
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: str) -> str:
+        return value
+
+
+class DecimalIntegerField(serializers.IntegerField):
+    """A query parameter in decimal digits only (IntegerField would also take "2.0")."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if not isinstance(data, str) or not DECIMAL_INTEGER.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    """UserCreate (`data=`), UserUpdate (`partial=True`), UserPublic (`.data`)."""
+
+    serializer_field_mapping = {  # noqa: RUF012
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.TextField: StringField,
+    }
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "name", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at")
+        extra_kwargs = {  # noqa: RUF012
+            "email": {"validators": EMAIL_VALIDATORS},
+            "name": {
+                "validators": [
+                    MinLengthValidator(1),
+                    MaxLengthValidator(100),
+                    not_blank,
+                    no_control_characters,
+                ]
+            },
+        }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        """Unknown members, and the read-only ones, are errors under their own names."""
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = {
+            member: ["is not a member this operation accepts"]
+            for member in (data if isinstance(data, Mapping) else ())
+            if member not in writable
+        }
+        try:
+            values: dict[str, Any] = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**unknown, **exc.detail}) from exc  # type: ignore[dict-item]
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return values
+
+    def update(self, instance: User, validated_data: dict[str, Any]) -> User:
+        """UPDATE ... SET only the members sent; the database's trigger moves updated_at,
+        which is read back."""
+        if validated_data:
+            for field, value in validated_data.items():
+                setattr(instance, field, value)
+            instance.save(update_fields=list(validated_data))
+            instance.refresh_from_db(fields=["updated_at"])
+        return instance
+
+
+class ListParamsSerializer(serializers.Serializer[Any]):
+    """The query of listUsers; other parameters are ignored."""
+
+    limit = DecimalIntegerField(required=False, default=20, min_value=1, max_value=100)
+    offset = DecimalIntegerField(required=False, default=0, min_value=0, max_value=2**63 - 1)
+    email = StringField(required=False, default=None, validators=EMAIL_VALIDATORS)
+
+
+class HealthSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=["ok"])
+
+
+class FieldErrorSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer[Any]):
+    """RFC 9457 problem details; documented here, rendered by problems.py."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+
+
+class ValidationProblemSerializer(ProblemSerializer):
+    # The metaclass moves declared fields off the class, so this does not hide
+    # Serializer.errors at run time; mypy only sees the names.
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]

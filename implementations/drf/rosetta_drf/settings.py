@@ -1,0 +1,121 @@
+"""Django settings, read from the environment once, when Django configures itself.
+
+DATABASE_URL         postgresql://user:password@host:port/name (required)
+DATABASE_POOL_SIZE   connections in the pool (default 10)
+DJANGO_SECRET_KEY    nothing here signs data that outlives a process, so a random key
+                     is the default; set one so that every worker agrees
+DJANGO_DEBUG         "1" turns debug on (never in production)
+DJANGO_ALLOWED_HOSTS comma-separated (default "*": the service builds no URL from Host)
+"""
+
+import os
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+
+# Seconds to wait for a new connection to the database, and for a free one from the pool;
+# past either, the request answers 503 while the pool goes on reconnecting on its own.
+DATABASE_CONNECT_TIMEOUT = 5
+DATABASE_POOL_TIMEOUT = 1
+
+
+def database(url: str, pool_size: int) -> dict[str, Any]:
+    """DATABASES["default"] from a postgresql:// URL (query parameters become options)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ImproperlyConfigured("DATABASE_URL must be a postgresql:// URL")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.removeprefix("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        # Django's pool (psycopg_pool): the requests of a process share its connections,
+        # whichever thread serves them (Django's docs advise it over persistent
+        # connections under ASGI; CONN_MAX_AGE must then be 0). With health checks on,
+        # it checks a connection before handing it out, so one broken while the database
+        # was away is replaced.
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {
+            **dict(parse_qsl(parts.query)),
+            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+            "pool": {
+                "min_size": 1,
+                "max_size": pool_size,
+                "timeout": DATABASE_POOL_TIMEOUT,
+                # Give up a failing reconnection early: the next request starts a fresh one.
+                "reconnect_timeout": DATABASE_CONNECT_TIMEOUT,
+            },
+        },
+    }
+
+
+try:
+    DATABASES = {
+        "default": database(
+            os.environ["DATABASE_URL"], int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+        )
+    }
+except KeyError:
+    raise ImproperlyConfigured("DATABASE_URL is not set") from None
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or get_random_secret_key()
+DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
+
+INSTALLED_APPS = ["rest_framework", "drf_spectacular", "rosetta_drf"]
+MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+ROOT_URLCONF = "rosetta_drf.urls"
+WSGI_APPLICATION = "rosetta_drf.wsgi.application"
+
+# The contract's limit; request.body raises RequestDataTooBig past it (413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+APPEND_SLASH = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+USE_I18N = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # The service has no users of its own to authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "rosetta_drf.problems.exception_handler",
+    # What is wrong with the body as a whole is reported under "body", as the contract says.
+    "NON_FIELD_ERRORS_KEY": "body",
+    # UTC, always six fractional digits and `Z`, as the contract fixes it.
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Users service",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # UserRequest and PatchedUserRequest apart from User, as UserCreate/UserUpdate/UserPublic.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rosetta_drf.openapi.require_request_bodies",
+    ],
+    # The path converter of urls.py, as OpenAPI sees it.
+    "PATH_CONVERTER_OVERRIDES": {
+        "user_id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
+}
+
+# Errors are logged (to stderr) with their traceback; responses never carry one.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django": {"handlers": ["console"], "level": "ERROR"}},
+}

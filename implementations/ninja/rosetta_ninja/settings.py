@@ -1,0 +1,94 @@
+"""Django settings, read from the environment once, when Django configures itself.
+
+DATABASE_URL         postgresql://user:password@host:port/name (required)
+DATABASE_POOL_SIZE   connections in the pool (default 10)
+DJANGO_SECRET_KEY    nothing here signs data that outlives a process, so a random key
+                     is the default; set one so that every worker agrees
+DJANGO_DEBUG         "1" turns debug on (never in production)
+DJANGO_ALLOWED_HOSTS comma-separated (default "*": the service builds no URL from Host)
+"""
+
+import os
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+
+# Seconds to wait for a new connection to the database, and for a free one from the pool;
+# past either, the request answers 503 while the pool goes on reconnecting on its own.
+DATABASE_CONNECT_TIMEOUT = 5
+DATABASE_POOL_TIMEOUT = 1
+
+
+def database(url: str, pool_size: int) -> dict[str, Any]:
+    """DATABASES["default"] from a postgresql:// URL (query parameters become options)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ImproperlyConfigured("DATABASE_URL must be a postgresql:// URL")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.removeprefix("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        # Django's pool (psycopg_pool): the requests of a process share its connections,
+        # whichever thread serves them (Django's docs advise it over persistent
+        # connections under ASGI; CONN_MAX_AGE must then be 0). With health checks on,
+        # it checks a connection before handing it out, so one broken while the database
+        # was away is replaced.
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {
+            **dict(parse_qsl(parts.query)),
+            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+            "pool": {
+                "min_size": 1,
+                "max_size": pool_size,
+                "timeout": DATABASE_POOL_TIMEOUT,
+                # Give up a failing reconnection early: the next request starts a fresh one.
+                "reconnect_timeout": DATABASE_CONNECT_TIMEOUT,
+            },
+        },
+    }
+
+
+try:
+    DATABASES = {
+        "default": database(
+            os.environ["DATABASE_URL"], int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+        )
+    }
+except KeyError:
+    raise ImproperlyConfigured("DATABASE_URL is not set") from None
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or get_random_secret_key()
+DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
+
+INSTALLED_APPS = ["rosetta_ninja"]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "rosetta_ninja.problems.method_not_allowed",
+]
+ROOT_URLCONF = "rosetta_ninja.urls"
+# For Ninja's interactive documentation at /docs (its page loads Swagger UI from a CDN).
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates"}]
+WSGI_APPLICATION = "rosetta_ninja.wsgi.application"
+
+# The contract's limit; request.body raises RequestDataTooBig past it (413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+APPEND_SLASH = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+USE_I18N = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Errors are logged (to stderr) with their traceback; responses never carry one.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django": {"handlers": ["console"], "level": "ERROR"}},
+}
