@@ -5,9 +5,8 @@ those names bound to its handlers."""
 from typing import Any
 
 import falcon
+import msgspec
 from falcon.asgi import Request, Response
-from msgspec import UNSET
-from msgspec.structs import asdict
 
 from .db import Database
 from .schemas import (
@@ -63,7 +62,8 @@ class UserResource:
 
     async def update_user(self, req: Request, resp: Response, id: int, body: UserUpdate) -> None:
         """Update a user"""
-        changes = {k: v for k, v in asdict(body).items() if v is not UNSET}
+        # to_builtins leaves out the members that were not sent (UNSET).
+        changes = msgspec.to_builtins(body)
         resp.media = UserPublic.from_row(await self.db.update_user(id, **changes))
 
     async def delete_user(self, req: Request, resp: Response, id: int) -> None:

@@ -1,12 +1,13 @@
 """Every error as RFC 9457 problem details, mapped in this one module.
 
 ProblemError            raised by handlers and the data layer
- +-- UserNotFoundError       404
- +-- EmailTakenError         409 (the database's unique index decided)
- +-- UnsupportedMediaType 415
+ +-- UserNotFoundError         404
+ +-- EmailTakenError           409 (the database's unique index decided)
+ +-- UnsupportedMediaTypeError 415
+ +-- ConstraintViolationError  422 (a check constraint decided)
 HTTPException           Starlette's 404 (no route), 405 (with Allow), 413, 400
 RequestValidationError  400 (not JSON), 404 (bad {id}), 422 (rules)
-connection errors       503
+connection errors       503 (and a pool with no free connection in time)
 anything else           500, with no detail of the failure
 """
 
@@ -17,7 +18,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -69,10 +71,9 @@ class ProblemError(Exception):
 
 class UserNotFoundError(ProblemError):
     status = 404
-    detail = "No user has this id."
 
-    def __init__(self, user_id: object = None) -> None:
-        super().__init__(f"No user has the id {user_id}." if user_id is not None else None)
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"No user has the id {user_id}.")
 
 
 class EmailTakenError(ProblemError):
@@ -149,9 +150,11 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, DBAPIError) and not (
-        exc.connection_invalidated or type(exc).__name__ in {"OperationalError", "InterfaceError"}
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
     ):
-        return await on_unexpected(request, exc)
+        # Not about the connection: on to `on_unexpected` (a 500), which Starlette's outermost
+        # middleware runs before it re-raises for the server to log.
+        raise exc
     return problem(503, "The database cannot be reached; try again shortly.")
 
 
@@ -195,6 +198,6 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(HTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
-    for unreachable in (DBAPIError, OSError, TimeoutError):
+    for unreachable in (DBAPIError, OSError, TimeoutError, PoolTimeout):
         app.add_exception_handler(unreachable, on_database_unreachable)
     app.add_exception_handler(Exception, on_unexpected)

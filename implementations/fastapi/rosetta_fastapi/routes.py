@@ -1,8 +1,11 @@
 """The handlers, one per operationId of shared_contract/openapi.yaml."""
 
+import json
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.routing import APIRoute
 
 from . import db
 from .db import SessionDep
@@ -33,7 +36,33 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ValidationProblem if code == 422 else Problem} for code in statuses}
 
 
-router = APIRouter(tags=["users"])
+def not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
+class StrictJSONRequest(Request):
+    """Python's json module reads NaN and Infinity, which JSON does not have; such a body
+    is malformed (400), not a wrong value (422)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), parse_constant=not_json)
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """FastAPI's documented way to use another Request class."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return strict
+
+
+router = APIRouter(tags=["users"], route_class=StrictJSONRoute)
 
 
 @router.get("/users", response_model=UserPage, responses=responses(422, 503))

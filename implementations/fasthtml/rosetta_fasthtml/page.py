@@ -66,7 +66,7 @@ class UserForm:
     name: str = ""
 
 
-@rt("/ui", methods=["get"])
+@rt.get("/ui")
 def users_page(users: Users) -> tuple[FT, ...]:
     """The page: the form that creates a user, and the table of users."""
     found, total = users.list_users(limit=PAGE_SIZE, offset=0, email=None)
@@ -84,7 +84,7 @@ def users_page(users: Users) -> tuple[FT, ...]:
     )
 
 
-@rt("/ui/users", methods=["post"])
+@rt.post("/ui/users")
 def create_from_page(form: UserForm, users: Users) -> FT | tuple[FT, ...]:
     """Create a user; the form comes back with a message under each field that breaks a rule."""
     if errors := check(asdict(form)):
@@ -99,7 +99,7 @@ def create_from_page(form: UserForm, users: Users) -> FT | tuple[FT, ...]:
     return user_form(created=user), Template(row)
 
 
-@rt("/ui/users/{id}", methods=["patch"])
+@rt.patch("/ui/users/{id}")
 def rename_from_page(id: UserId, form: UserForm, users: Users) -> FT | str:
     """Rename a user; its row comes back, with a message if the name breaks a rule."""
     try:
@@ -110,7 +110,7 @@ def rename_from_page(id: UserId, form: UserForm, users: Users) -> FT | str:
         return ""  # deleted meanwhile: its row goes
 
 
-@rt("/ui/users/{id}", methods=["delete"])
+@rt.delete("/ui/users/{id}")
 def delete_from_page(id: UserId, users: Users) -> str:
     """Delete a user; the empty answer takes its row away."""
     with suppress(UserNotFoundError):  # deleted meanwhile: its row goes all the same

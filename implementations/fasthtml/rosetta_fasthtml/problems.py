@@ -49,9 +49,10 @@ def problem(
     errors: FieldErrors | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    slug, title = KINDS.get(status, ("about:blank", HTTPStatus(status).phrase))
+    # A status the contract does not name gets RFC 9457's default type.
+    slug, title = KINDS.get(status, ("", HTTPStatus(status).phrase))
     body: dict[str, Any] = {
-        "type": TYPE_BASE + slug,
+        "type": TYPE_BASE + slug if slug else "about:blank",
         "title": title,
         "status": status,
         "detail": detail,

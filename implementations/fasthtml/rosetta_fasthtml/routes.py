@@ -28,7 +28,13 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 class Router(Protocol):
     """The part of FastHTML's `APIRouter` used here, typed (FastHTML ships no types)."""
 
-    def __call__(self, path: str, methods: list[str]) -> Callable[[Handler], Handler]: ...
+    def get(self, path: str) -> Callable[[Handler], Handler]: ...
+
+    def post(self, path: str) -> Callable[[Handler], Handler]: ...
+
+    def patch(self, path: str) -> Callable[[Handler], Handler]: ...
+
+    def delete(self, path: str) -> Callable[[Handler], Handler]: ...
 
     def to_app(self, app: Any) -> None: ...
 
@@ -36,7 +42,7 @@ class Router(Protocol):
 rt: Router = APIRouter()
 
 
-@rt("/users", methods=["get"])
+@rt.get("/users")
 def list_users(params: ListParams, users: Users) -> dict[str, Any]:
     """List users"""
     found, total = users.list_users(limit=params.limit, offset=params.offset, email=params.email)
@@ -44,14 +50,14 @@ def list_users(params: ListParams, users: Users) -> dict[str, Any]:
     return asdict(UserPage(items, total, params.limit, params.offset))
 
 
-@rt("/users", methods=["post"])
+@rt.post("/users")
 def create_user(user: UserCreate, users: Users) -> Response:
     """Create a user"""
     created = UserPublic.of(users.create_user(asdict(user)))
     return JSONResponse(asdict(created), 201, headers={"Location": f"/users/{created.id}"})
 
 
-@rt("/users/{id}", methods=["get"])
+@rt.get("/users/{id}")
 def get_user(id: UserId, users: Users) -> dict[str, Any]:
     """Get a user"""
     return asdict(UserPublic.of(users.get_user(id)))
@@ -59,27 +65,27 @@ def get_user(id: UserId, users: Users) -> dict[str, Any]:
 
 # The body comes before {id}: FastHTML fills parameters in order, and the contract answers a
 # broken body (422) before an id that names no user (404).
-@rt("/users/{id}", methods=["patch"])
+@rt.patch("/users/{id}")
 def update_user(changes: UserUpdate, id: UserId, users: Users) -> dict[str, Any]:
     """Update a user"""
     return asdict(UserPublic.of(users.update_user(id, changes.changes())))
 
 
-@rt("/users/{id}", methods=["delete"])
+@rt.delete("/users/{id}")
 def delete_user(id: UserId, users: Users) -> Response:
     """Delete a user"""
     users.delete_user(id)
     return Response(status_code=204)
 
 
-@rt("/health", methods=["get"])
+@rt.get("/health")
 def health(users: Users) -> dict[str, Any]:
     """Health check"""
     users.ping()
     return asdict(Health())
 
 
-@rt("/openapi.json", methods=["get"])
+@rt.get("/openapi.json")
 def openapi(req: Request) -> dict[str, Any]:
     """The contract itself, loaded at startup: FastHTML generates no OpenAPI document."""
     document: dict[str, Any] = req.state.openapi

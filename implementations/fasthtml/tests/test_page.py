@@ -140,7 +140,9 @@ def test_page_renames_a_user(page: Page, api: httpx.Client) -> None:
     page.reload()
     row = page.locator("#users tr", has_text="grace@example.com")
     row.get_by_role("textbox").fill("Grace Hopper")
-    row.get_by_role("button", name="Rename").click()
+    # The typed value is there before the PATCH is answered: wait for the answer itself.
+    with page.expect_response(f"**/ui/users/{user['id']}"):
+        row.get_by_role("button", name="Rename").click()
     expect(row.get_by_role("textbox")).to_have_value("Grace Hopper")
     expect(row.get_by_role("textbox")).not_to_have_attribute("aria-invalid", "true")
     assert api.get(f"/users/{user['id']}").json()["name"] == "Grace Hopper"

@@ -7,7 +7,7 @@ other exception onto one:
                              405 (with Allow), 400 (not JSON), 413, 415
      +-- ValidationException 422 for a body or query that breaks a rule; 404 for a bad {id}
     IntegrityError           409 (the database's unique index decided) or 422 (a check)
-    connection errors        503
+    connection errors        503 (and a pool with no free connection in time)
     anything else            500, with no detail of the failure
 """
 
@@ -23,7 +23,8 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .schemas import Problem, ValidationProblem
 
@@ -102,7 +103,7 @@ def from_integrity_error(exc: IntegrityError) -> ProblemDetailsException:
 
 def from_database_error(exc: Exception) -> ProblemDetailsException:
     if isinstance(exc, DBAPIError) and not (
-        exc.connection_invalidated or type(exc).__name__ in {"OperationalError", "InterfaceError"}
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
     ):
         return problem(500, INTERNAL_ERROR)
     return problem(503, "The database cannot be reached; try again shortly.")
@@ -119,6 +120,7 @@ def plugin() -> ProblemDetailsPlugin:
         DBAPIError: from_database_error,
         OSError: from_database_error,
         TimeoutError: from_database_error,
+        PoolTimeout: from_database_error,
         Exception: from_unexpected,
     }
     return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))

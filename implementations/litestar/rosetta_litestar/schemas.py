@@ -9,12 +9,12 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 if TYPE_CHECKING:
     from .db import User
 
-# msgspec checks a string with one pattern and no custom validators, so each pattern also
-# refuses the control characters U+0000..U+001F and U+007F.
-CONTROL = r"\x00-\x1f\x7f"
-EMAIL_PATTERN = rf"^[^@\s{CONTROL}]{{1,64}}@[^@\s{CONTROL}]+\.[^@\s{CONTROL}]+$"
-# Leading whitespace, one character that is not whitespace, then anything but control.
-NAME_PATTERN = rf"^[^\S{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"
+# msgspec checks a string with one pattern and no custom validators, so the rule "no
+# U+0000..U+001F or U+007F" is a lookahead in front of each. It finds a final newline too,
+# which Python's `$` would let through.
+NO_CONTROL_CHARACTERS = r"^(?!.*[\x00-\x1f\x7f])"
+EMAIL_PATTERN = NO_CONTROL_CHARACTERS + r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+NAME_PATTERN = NO_CONTROL_CHARACTERS + r".*\S"  # at least one character that is not whitespace
 
 Email = Annotated[str, Meta(max_length=254, pattern=EMAIL_PATTERN, examples=["ada@example.com"])]
 Name = Annotated[

@@ -10,7 +10,7 @@ ENVIRONMENT = {"database_url": "DATABASE_URL", "database_pool_size": "DATABASE_P
 class Settings(msgspec.Struct, frozen=True):
     """Read from the environment (`DATABASE_URL`, `DATABASE_POOL_SIZE`) by `from_env()`."""
 
-    database_url: Annotated[str, Meta(pattern=r"^postgres(ql)?://")]
+    database_url: Annotated[str, Meta(pattern=r"^postgresql://")]
     database_pool_size: Annotated[int, Meta(ge=1)] = 10
     # Seconds to wait for a connection before answering 503.
     database_connect_timeout: int = 5

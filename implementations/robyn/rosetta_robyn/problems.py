@@ -82,10 +82,9 @@ class MalformedBodyError(ProblemError):
 
 class UserNotFoundError(ProblemError):
     status = 404
-    detail = "No user has this id."
 
-    def __init__(self, user_id: object = None) -> None:
-        super().__init__(f"No user has the id {user_id}." if user_id is not None else None)
+    def __init__(self, user_id: object) -> None:
+        super().__init__(f"No user has the id {user_id}.")
 
 
 class BodyTooLargeError(ProblemError):
