@@ -121,6 +121,8 @@ INVALID_BODIES = [
     pytest.param({**VALID, "name": "a\tb"}, {"name"}, id="name-tab"),
     pytest.param({**VALID, "name": "a\nb"}, {"name"}, id="name-newline"),
     pytest.param({**VALID, "name": "a\x1fb"}, {"name"}, id="name-unit-separator"),
+    pytest.param({**VALID, "name": "Ada\n"}, {"name"}, id="name-trailing-newline"),
+    pytest.param({**VALID, "email": "a@example.com\n"}, {"email"}, id="email-trailing-newline"),
     pytest.param({**VALID, "name": "a\x7fb"}, {"name"}, id="name-del"),
     pytest.param({"email": "bad", "name": ""}, {"email", "name"}, id="two-members-wrong"),
 ]
@@ -150,6 +152,7 @@ MALFORMED = [
     pytest.param(b'{"email": "a@b.co", "name": "x"} trailing', id="trailing-garbage"),
     pytest.param(b'{"email": "a@b.co", "name": "\xe9"}', id="not-utf-8"),
     pytest.param(b"not json at all", id="plain-text"),
+    pytest.param(b'{"email": "a@b.co", "name": NaN}', id="nan-is-not-json"),
 ]
 
 
