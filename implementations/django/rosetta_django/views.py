@@ -15,6 +15,10 @@ from rosetta_django.models import User
 from rosetta_django.problems import MalformedBodyError, UnsupportedMediaTypeError, UserNotFoundError
 
 
+def reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def json_body(request: HttpRequest) -> Any:
     """The body as JSON, checked in the contract's order: its size (request.body raises
     RequestDataTooBig past DATA_UPLOAD_MAX_MEMORY_SIZE), its media type, its syntax."""
@@ -24,7 +28,8 @@ def json_body(request: HttpRequest) -> Any:
     if not body:
         raise MalformedBodyError("The body is empty; a JSON object is required.")
     try:
-        return json.loads(body.decode())  # UTF-8 only, as RFC 8259 requires
+        # UTF-8 only, and no NaN/Infinity (Python's json reads them; RFC 8259 does not).
+        return json.loads(body.decode(), parse_constant=reject_constant)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
         raise MalformedBodyError() from exc
 

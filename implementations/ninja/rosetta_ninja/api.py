@@ -1,14 +1,29 @@
 """The NinjaAPI: the only place where the routers, the exception handlers and the OpenAPI
 document are wired. urls.py mounts it at the root."""
 
+import json
 from typing import Any
 
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
+from ninja.parser import Parser
 
 from rosetta_ninja import problems
 from rosetta_ninja.routes import health_router, router
+
+
+def reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class StrictJSONParser(Parser):
+    """Ninja's parser, minus the NaN and Infinity that Python's json reads and RFC 8259
+    does not: Ninja answers any parser error with its 400 "Cannot parse request body"."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return json.loads(request.body, parse_constant=reject_constant)
 
 
 class UsersAPI(NinjaAPI):
@@ -32,7 +47,12 @@ class UsersAPI(NinjaAPI):
         return schema
 
 
-api = UsersAPI(title="Users service", version="1.0.0", openapi_url="/openapi.json")
+api = UsersAPI(
+    title="Users service",
+    version="1.0.0",
+    openapi_url="/openapi.json",
+    parser=StrictJSONParser(),
+)
 api.add_router("", router)
 api.add_router("", health_router)
 problems.register(api)
