@@ -109,7 +109,7 @@ async def create_user(session: AsyncSession, values: dict[str, Any]) -> User:
 async def get_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise UserNotFoundError()
+        raise UserNotFoundError(f"No user has the id {user_id}.")
     return user
 
 

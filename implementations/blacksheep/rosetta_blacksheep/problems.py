@@ -7,7 +7,7 @@ ProblemError                raised by handlers, binders and the data layer
  +-- ConstraintViolatedError 422 (a check constraint decided)
 HTTPException               BlackSheep's own, by status: 400 (422 when a Pydantic
                             ValidationError caused it), 404, 413, 415, 500
-connection errors           503
+connection errors           503 (and a pool with no free connection in time)
 anything else               500 (through BlackSheep's handler for status 500)
 """
 
@@ -21,7 +21,8 @@ from blacksheep.contents import ASGIContent
 from blacksheep.exceptions import HTTPException
 from blacksheep.server.routing import Router
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 TYPE_BASE = "https://rosetta.example/problems/"
 KINDS = {
@@ -138,7 +139,7 @@ async def on_http_exception(app: Application, request: Request, exc: HTTPExcepti
 
 async def on_database_unreachable(app: Application, request: Request, exc: Exception) -> Response:
     if isinstance(exc, DBAPIError) and not (
-        exc.connection_invalidated or type(exc).__name__ in {"OperationalError", "InterfaceError"}
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
     ):
         app.logger.error("Unexpected database error", exc_info=exc)
         return await app.handle_internal_server_error(request, exc)
@@ -203,7 +204,7 @@ def register(app: Application) -> None:
     app.exceptions_handlers[ProblemError] = on_problem
     for status in KINDS:
         app.exceptions_handlers[status] = on_http_exception
-    for unreachable in (DBAPIError, OSError, TimeoutError):
+    for unreachable in (DBAPIError, OSError, TimeoutError, PoolTimeout):
         app.exceptions_handlers[unreachable] = on_database_unreachable
     # BlackSheep answers a ValidationError that escapes a handler with 400 and Pydantic's
     # own JSON; one that was not about the request is a bug of ours: let it be a 500.

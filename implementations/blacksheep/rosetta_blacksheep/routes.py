@@ -79,6 +79,10 @@ class ContractDocs(OpenAPIHandler):
 docs = ContractDocs(info=Info(title="Users service", version="1.0.0"))
 
 
+def not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 class FromJSONBody(FromJSON[T]):
     """A JSON object in the request body, checked in the contract's order: 413 (while it is
     read, problems.BodySizeLimit), 415, 400, then 422 (the Pydantic model T)."""
@@ -102,7 +106,8 @@ class JSONBodyBinder(JSONBinder):
         if not body:
             raise BadRequest("The body is empty; a JSON object is required.")
         try:
-            data = json.loads(body.decode("utf-8"))  # whatever charset the header declares
+            # Python's json reads NaN and Infinity as floats; RFC 8259 does not have them.
+            data = json.loads(body.decode("utf-8"), parse_constant=not_json)  # any charset
         except ValueError as exc:
             raise InvalidRequestBody("The body is not valid JSON.") from exc
         model: type[BaseModel] = self.expected_type

@@ -6,10 +6,10 @@ from pathlib import Path
 import yaml
 from sanic import DefaultSanic, Sanic
 
-from rosetta_sanic import db, problems
-from rosetta_sanic.problems import LimitedRequest
-from rosetta_sanic.routes import service, users
-from rosetta_sanic.settings import Settings
+from . import db, problems
+from .problems import LimitedRequest
+from .routes import service, users
+from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
 # The contract, served as the OpenAPI document; a copied-out starter takes the file along.

@@ -12,8 +12,8 @@ from tortoise.fields.db_defaults import Now
 from tortoise.functions import Lower
 from tortoise.models import Model
 
-from rosetta_sanic.problems import UserNotFound
-from rosetta_sanic.settings import Settings
+from .problems import UserNotFound
+from .settings import Settings
 
 
 class User(Model):

@@ -5,11 +5,10 @@ SanicException              rendered with its own status_code, message and heade
  |    +-- UserNotFound      404
  +-- MethodNotAllowed       Sanic's 405, with Allow from the router
  +-- PayloadTooLarge        413 (REQUEST_MAX_SIZE; counted by LimitedRequest under ASGI)
- +-- BadRequest             Sanic's 400 (a request it cannot parse)
- +-- EmailTaken             409 (the database's unique index decided)
+ +-- BadRequest             400: Sanic's (a request it cannot parse), a body not JSON
  +-- UnsupportedMediaType   415
-pydantic.ValidationError    400 (not JSON), 422 (rules)
-tortoise IntegrityError     409 (unique), 422 (check constraint)
+pydantic.ValidationError    422 (rules)
+tortoise IntegrityError     409 (the database's unique index decided), 422 (check constraint)
 connection errors           503
 anything else               500, with no detail of the failure
 """
@@ -60,15 +59,8 @@ def problem(
 
 
 class UserNotFound(NotFound):
-    def __init__(self, user_id: object = None) -> None:
-        super().__init__(
-            f"No user has the id {user_id}." if user_id is not None else "No user has this id."
-        )
-
-
-class EmailTaken(SanicException):
-    status_code = 409
-    message = "Another user already has this email address."
+    def __init__(self, user_id: object) -> None:
+        super().__init__(f"No user has the id {user_id}.")
 
 
 class UnsupportedMediaType(SanicException):
@@ -137,8 +129,6 @@ async def on_sanic_exception(request: Request, exc: Exception) -> HTTPResponse:
 
 async def on_validation_error(request: Request, exc: Exception) -> HTTPResponse:
     assert isinstance(exc, ValidationError)
-    if any(error["type"] == "json_invalid" for error in exc.errors()):
-        return problem(400, "The body is not valid JSON (or is empty).")
     return problem(422, "The request breaks a rule of the contract.", errors=field_errors(exc))
 
 
@@ -146,7 +136,7 @@ async def on_integrity_error(request: Request, exc: Exception) -> HTTPResponse:
     """The one place where the database's verdict on a write becomes a problem."""
     cause = exc.__cause__
     if isinstance(cause, asyncpg.UniqueViolationError):
-        return problem(409, EmailTaken.message)
+        return problem(409, "Another user already has this email address.")
     constraint = str(getattr(cause, "constraint_name", "") or "")
     field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
     errors = [{"field": field, "message": "violates " + constraint}]

@@ -2,25 +2,38 @@
 
 from typing import Any
 
+from pydantic_core import from_json
 from sanic import Blueprint, HTTPResponse, Request, json
+from sanic.exceptions import BadRequest
 
-from rosetta_sanic import db
-from rosetta_sanic.problems import UnsupportedMediaType, UserNotFound
-from rosetta_sanic.schemas import Health, ListParams, UserCreate, UserPage, UserPublic, UserUpdate
+from . import db
+from .problems import UnsupportedMediaType, UserNotFound
+from .schemas import (
+    BIGINT_MAX,
+    Health,
+    ListParams,
+    UserCreate,
+    UserPage,
+    UserPublic,
+    UserUpdate,
+)
 
-MAX_USER_ID = 2**63 - 1
 
-
-def json_body(request: Request) -> bytes:
-    """The raw body, for Pydantic to parse and validate in one step; 415 for another media type."""
+def json_body(request: Request) -> Any:
+    """The parsed body, for Pydantic to validate; 415 for another media type, 400 for not JSON."""
     if request.content_type.partition(";")[0].strip().lower() != "application/json":
         raise UnsupportedMediaType()
-    return request.body
+    try:
+        # Parsed apart from validation: model_validate_json reads NaN and Infinity as
+        # floats (then 422), and RFC 8259 does not have them.
+        return from_json(request.body, allow_inf_nan=False)
+    except ValueError:
+        raise BadRequest("The body is not valid JSON (or is empty).") from None
 
 
 def user_id(value: str) -> int:
     """`{id}` is matched as any path segment, so that a bad one is 404 (not 405 or 422)."""
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_USER_ID:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= BIGINT_MAX:
         raise UserNotFound(value)
     return int(value)
 
@@ -47,7 +60,7 @@ async def list_users(request: Request) -> HTTPResponse:
 @users.post("/users")
 async def create_user(request: Request) -> HTTPResponse:
     """Create a user"""
-    body = UserCreate.model_validate_json(json_body(request))
+    body = UserCreate.model_validate(json_body(request))
     user = await db.create_user(body.model_dump())
     return user_json(user, 201, headers={"Location": f"/users/{user.id}"})
 
@@ -61,7 +74,7 @@ async def get_user(request: Request, id: str) -> HTTPResponse:
 @users.patch("/users/<id>")
 async def update_user(request: Request, id: str) -> HTTPResponse:
     """Update a user"""
-    body = UserUpdate.model_validate_json(json_body(request))
+    body = UserUpdate.model_validate(json_body(request))
     return user_json(await db.update_user(user_id(id), body.model_dump(exclude_unset=True)))
 
 
