@@ -32,6 +32,10 @@ from rosetta.database import create_database, drop_database, free_port
 from rosetta.registry import Implementation
 from rosetta.servers import LiveServer
 
+# Every implementation runs at once, one per worker, on one PostgreSQL server (whose
+# max_connections is often 100): small pools keep the run within it.
+POOL_SIZE = "4"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -163,12 +167,12 @@ def _serve(target: Target, impl: Implementation, database_url: str) -> Iterator[
         host, port = proxy.address
         app_database_url = parts._replace(netloc=f"{parts.username}@{host}:{port}").geturl()
         if target.server is not None:
-            env = {"DATABASE_URL": app_database_url}
+            env = {"DATABASE_URL": app_database_url, "DATABASE_POOL_SIZE": POOL_SIZE}
             with LiveServer(impl, target.server, free_port(), env, startup_timeout=60) as live:
                 yield Service(None, live.url, database_url, proxy)
             return
         # In-process, the app reads its settings from this worker's environment.
-        os.environ["DATABASE_URL"] = app_database_url
+        os.environ.update(DATABASE_URL=app_database_url, DATABASE_POOL_SIZE=POOL_SIZE)
         app = impl.load_app()
         if impl.interface == "wsgi":
             yield Service(wsgi_transport(app), BASE_URL, database_url, proxy)
