@@ -1,0 +1,123 @@
+"""`rosetta bench`: the machinery end to end for a second, and its one-line mistakes.
+The numbers are not checked here; the full benchmark is not part of CI (it needs wrk)."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from rosetta import bench, cli
+
+# The server the test run started (see the root conftest.py); the bench makes its own
+# database on it.
+ADMIN_URL = "ROSETTA_TEST_ADMIN_URL"
+RUN_KEYS = {
+    "round", "target", "scenario", "requests", "rps", "p50_ms", "p99_ms", "statuses",
+    "errors", "created", "rows_added", "peak_rss_mb", "startup_s", "problems", "valid",
+}  # fmt: skip
+
+
+def test_bench_one_implementation_for_a_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", os.environ[ADMIN_URL])
+    argv = ["bench", "--impl", "fastapi", "--server", "uvicorn", "--scenario", "create",
+            "--duration", "1", "--warmup", "0", "--rounds", "1",
+            "--output", str(tmp_path)]  # fmt: skip
+    assert cli.main(argv) == 0, capsys.readouterr().err
+
+    report = json.loads((tmp_path / "latest.json").read_text())
+    assert report["valid"], report["invalid_runs"]
+    assert report["command"] == "rosetta " + " ".join(argv)
+    assert {"date", "machine", "versions", "settings"} <= set(report)
+    assert report["versions"]["packages"]["fastapi"]
+    targets = [t["id"] for t in report["targets"]]
+    assert targets == ["baseline@uvicorn", "pgbench", "fastapi@uvicorn"]
+    assert len(report["runs"]) == 3
+    for run in report["runs"]:
+        assert set(run) == RUN_KEYS
+        assert run["rps"] > 0
+        assert run["rows_added"] == run["created"] == run["statuses"].get("201", run["created"])
+    fastapi = next(r for r in report["results"] if r["target"] == "fastapi@uvicorn")
+    assert fastapi["rps"]["min"] <= fastapi["rps"]["median"] <= fastapi["rps"]["max"]
+    assert fastapi["startup_s"]["median"] > 0
+    assert fastapi["peak_rss_mb"]["median"] > 0
+    assert fastapi["vs_ceiling"]["ceiling"] == "baseline@uvicorn"
+    assert fastapi["vs_ceiling"]["rps"] > 0
+    assert (tmp_path / "latest.md").read_text().startswith("# rosetta bench")
+    assert (tmp_path / "latest.svg").read_text().startswith("<svg")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["--scenario", "nope"], "no scenario named 'nope'", id="unknown-scenario"),
+        pytest.param(["--impl", "nope"], "no implementation named 'nope'", id="unknown-impl"),
+        pytest.param(
+            ["--impl", "fastapi", "--server", "gunicorn"],
+            "no implementation selected by --impl 'fastapi' runs under --server 'gunicorn'",
+            id="no-server",
+        ),
+        pytest.param(["--duration", "0"], "--duration and --rounds must be", id="no-duration"),
+    ],
+)
+def test_bench_mistakes_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert cli.main(["bench", *argv]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"rosetta: {message}")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bench_without_wrk_says_how_to_get_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert cli.main(["bench", "--impl", "fastapi"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rosetta: wrk not found")
+    assert "apt-get install wrk" in err
+
+
+def runs_of(target: str, rps: list[float], scenario: str = "get") -> list[dict[str, object]]:
+    return [
+        {"round": n, "target": target, "scenario": scenario, "rps": value, "p50_ms": 1.0,
+         "p99_ms": 2.0, "peak_rss_mb": 50.0, "startup_s": 0.5, "valid": True, "problems": []}
+        for n, value in enumerate(rps, start=1)
+    ]  # fmt: skip
+
+
+def test_report_medians_ratios_and_repeats() -> None:
+    targets = [
+        {"id": "baseline@uvicorn", "kind": "baseline", "server": "uvicorn", "impl": "baseline"},
+        {"id": "baseline@granian", "kind": "baseline", "server": "granian", "impl": "baseline"},
+        {"id": "a@granian", "kind": "implementation", "server": "granian", "impl": "a"},
+        {"id": "a@gunicorn", "kind": "implementation", "server": "gunicorn", "impl": "a"},
+        {"id": "a@granian#2", "kind": "implementation", "server": "granian", "impl": "a"},
+    ]
+    runs = [
+        *runs_of("baseline@uvicorn", [1000, 1200, 1100]),
+        *runs_of("baseline@granian", [2000, 1900, 2100]),
+        *runs_of("a@granian", [500, 400, 600]),
+        *runs_of("a@gunicorn", [200, 220, 210]),
+        *runs_of("a@granian#2", [550, 550, 550]),
+    ]
+    meta = {"settings": {"scenarios": {"get": "GET /users/{id}"}}}
+    report = bench.report.build(meta, targets, runs)
+    results = {r["target"]: r for r in report["results"]}
+    assert results["a@granian"]["rps"] == {"median": 500, "min": 400, "max": 600}
+    # Against the baseline on the same server, else the fastest baseline.
+    assert results["a@granian"]["vs_ceiling"]["ceiling"] == "baseline@granian"
+    assert results["a@granian"]["vs_ceiling"]["rps"] == pytest.approx(0.25)
+    assert results["a@gunicorn"]["vs_ceiling"]["ceiling"] == "baseline@granian"
+    assert results["baseline@uvicorn"]["vs_ceiling"] is None
+    assert report["server_comparison"] == [
+        {"app": "baseline", "scenario": "get", "uvicorn_rps": 1100, "granian_rps": 2000,
+         "ratio": pytest.approx(2000 / 1100)}
+    ]  # fmt: skip
+    (repeat,) = report["repeat_check"]
+    assert repeat["target"] == "a@granian"
+    assert repeat["difference"] == pytest.approx(0.1)
+    assert report["valid"]

