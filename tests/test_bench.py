@@ -22,9 +22,10 @@ def test_bench_one_implementation_for_a_second(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", os.environ[ADMIN_URL])
+    # Few connections: the whole suite shares one PostgreSQL server with this test.
     argv = ["bench", "--impl", "fastapi", "--server", "uvicorn", "--scenario", "create",
             "--duration", "1", "--warmup", "0", "--rounds", "1",
-            "--output", str(tmp_path)]  # fmt: skip
+            "--connections", "4", "--pool-size", "2", "--output", str(tmp_path)]  # fmt: skip
     assert cli.main(argv) == 0, capsys.readouterr().err
 
     report = json.loads((tmp_path / "latest.json").read_text())
