@@ -107,6 +107,8 @@ def bench_command(args: argparse.Namespace) -> None:
         output=args.output or bench.RESULTS,
         command=bench.command_line(args.argv),
     )
+    # Ctrl-C or SIGTERM: the servers, load generators and database started are stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         result = bench.run(settings)
     except bench.BenchError as exc:

@@ -346,15 +346,15 @@ class Bench:
         )
         self.progress.status(f"{self.label(rnd, target.id, '')} starting {target.server}")
         try:
-            startup = live.start()
-        except ServerError as exc:
-            problem = f"did not start: {str(exc).splitlines()[0]} {last_line(live)}"
-            for scenario in self.scenarios:
-                run = Run(rnd, target.id, scenario.name, problems=[problem])
-                self.report(run)
-                yield run
-            return
-        try:
+            try:
+                startup = live.start()
+            except ServerError as exc:
+                problem = f"did not start: {str(exc).splitlines()[0]} {last_line(live)}"
+                for scenario in self.scenarios:
+                    run = Run(rnd, target.id, scenario.name, problems=[problem])
+                    self.report(run)
+                    yield run
+                return
             for scenario in self.scenarios:
                 seed(self.url, ROWS)
                 run = self.server_scenario(rnd, target, scenario, live)

@@ -233,11 +233,19 @@ def overview(report: Report) -> str:
 
 
 def comparison(report: Report) -> str:
+    """granian ÷ uvicorn per app and scenario, and a sentence over all of them."""
     scenarios = list(report["settings"]["scenarios"])
-    ratios = {(c["app"], c["scenario"]): c["ratio"] for c in report["server_comparison"]}
-    apps = list(dict.fromkeys(c["app"] for c in report["server_comparison"]))
+    pairs = report["server_comparison"]
+    ratios = {(c["app"], c["scenario"]): c["ratio"] for c in pairs}
+    apps = list(dict.fromkeys(c["app"] for c in pairs))
     rows = [[app, *(ratio(ratios.get((app, s))) for s in scenarios)] for app in apps]
-    return table(["app", *scenarios], rows)
+    values = [c["ratio"] for c in pairs]
+    summary = (
+        f"Granian ÷ uvicorn, requests/s of the same app in the same run: median"
+        f" {ratio(statistics.median(values))} over {len(values)} app and scenario pairs,"
+        f" from {ratio(min(values))} to {ratio(max(values))}."
+    )
+    return summary + "\n\n" + table(["app", *scenarios], rows)
 
 
 def details(report: Report, scenario: str) -> str:
@@ -343,6 +351,7 @@ def readme_section(report: Report, results: str = "bench/results") -> str:
             "",
             LEGEND,
             "",
+            *([comparison(report).rstrip("\n"), ""] if report["server_comparison"] else []),
             f"Latency, ranges and memory per scenario: [{results}/latest.md]({results}/latest.md);"
             f" every run: [{results}/latest.json]({results}/latest.json).",
             README_END,
