@@ -86,8 +86,10 @@ def test_serve_on_embedded_postgres_then_ctrl_c(tmp_path: Path) -> None:
                     pytest.fail(f"not ready in 60 s: {printed}")
             assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
         finally:
-            # Ctrl-C, also when the test failed: rosetta stops its server and database.
+            # Ctrl-C, also when the test failed, followed at once by the SIGTERM that
+            # `uv run` forwards: rosetta still stops its server and database.
             process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
     assert process.returncode == 0, printed
     assert f"http://127.0.0.1:{port}/openapi.json" in "".join(printed)

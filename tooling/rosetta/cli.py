@@ -57,24 +57,24 @@ def serve_command(args: argparse.Namespace) -> None:
     check_port_free(args.host, args.port)
 
     embedded: EmbeddedPostgres | None = None
-    database_url = os.environ.get("DATABASE_URL")
-    if not database_url:
-        embedded = EmbeddedPostgres(data_dir())
-        print(f"Starting embedded PostgreSQL (data in {embedded.path}) ...", flush=True)
-        admin_url = embedded.start()
-        database_url = create_database(admin_url, EMBEDDED_DATABASE, fresh=False)
-
-    live = LiveServer(
-        impl,
-        server,
-        args.port,
-        {"DATABASE_URL": database_url},
-        host=args.host,
-        workers=args.workers,
-    )
+    live: LiveServer | None = None
     # Ctrl-C reaches the whole foreground group; the server gets its own SIGTERM below.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        database_url = os.environ.get("DATABASE_URL")
+        if not database_url:
+            embedded = EmbeddedPostgres(data_dir())
+            print(f"Starting embedded PostgreSQL (data in {embedded.path}) ...", flush=True)
+            admin_url = embedded.start()
+            database_url = create_database(admin_url, EMBEDDED_DATABASE, fresh=False)
+        live = LiveServer(
+            impl,
+            server,
+            args.port,
+            {"DATABASE_URL": database_url},
+            host=args.host,
+            workers=args.workers,
+        )
         live.start()
         print(f"{impl.name} ({impl.framework}) under {server}: {live.url}")
         print(f"  database: {database_url}")
@@ -87,7 +87,12 @@ def serve_command(args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
     finally:
-        live.stop()
+        # A second Ctrl-C, or the SIGTERM that `uv run` forwards besides the signal the
+        # process got itself, must not cut the cleanup short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if live is not None:
+            live.stop()
         if embedded is not None:
             embedded.stop()
 
