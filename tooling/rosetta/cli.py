@@ -47,6 +47,20 @@ def check_port_free(host: str, port: int) -> None:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+def stop_on_first_signal() -> None:
+    """Ctrl-C or SIGTERM stop the command once: later signals (a second Ctrl-C, the SIGTERM
+    that `uv run` forwards besides the one the process got) must not cut the cleanup short.
+    The server gets its own SIGTERM from LiveServer.stop()."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def serve_command(args: argparse.Namespace) -> None:
     impl = registry.get(args.impl)
     server = args.server or impl.servers[0]
@@ -58,8 +72,7 @@ def serve_command(args: argparse.Namespace) -> None:
 
     embedded: EmbeddedPostgres | None = None
     live: LiveServer | None = None
-    # Ctrl-C reaches the whole foreground group; the server gets its own SIGTERM below.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_first_signal()
     try:
         database_url = os.environ.get("DATABASE_URL")
         if not database_url:
@@ -87,10 +100,6 @@ def serve_command(args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
     finally:
-        # A second Ctrl-C, or the SIGTERM that `uv run` forwards besides the signal the
-        # process got itself, must not cut the cleanup short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if live is not None:
             live.stop()
         if embedded is not None:
@@ -113,7 +122,7 @@ def bench_command(args: argparse.Namespace) -> None:
         command=bench.command_line(args.argv),
     )
     # Ctrl-C or SIGTERM: the servers, load generators and database started are stopped.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_first_signal()
     try:
         result = bench.run(settings)
     except bench.BenchError as exc:
