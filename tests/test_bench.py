@@ -33,6 +33,8 @@ def test_bench_one_implementation_for_a_second(
     assert report["command"] == "rosetta " + " ".join(argv)
     assert {"date", "machine", "versions", "settings"} <= set(report)
     assert report["versions"]["packages"]["fastapi"]
+    if len(os.sched_getaffinity(0)) > 1:  # the server had a CPU to itself
+        assert report["settings"]["cpus"]["server"] == [min(os.sched_getaffinity(0))]
     targets = [t["id"] for t in report["targets"]]
     assert targets == ["baseline@uvicorn", "pgbench", "fastapi@uvicorn"]
     assert len(report["runs"]) == 3

@@ -114,6 +114,8 @@ class LiveServer:
     workers: int = 1
     startup_timeout: float = 30.0
     log_path: Path | None = None
+    # CPUs the server (its threads and workers too) may run on; None: wherever it likes.
+    cpus: frozenset[int] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -127,6 +129,7 @@ class LiveServer:
             handle, name = tempfile.mkstemp(prefix=f"rosetta-{self.impl.name}-{self.server}-")
             os.close(handle)
             self.log_path = Path(name)
+        cpus = self.cpus
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 argv,
@@ -135,6 +138,8 @@ class LiveServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                # Set before exec, so that every thread and worker inherits it.
+                preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
             )
         return self.wait_healthy()
 

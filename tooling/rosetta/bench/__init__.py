@@ -6,6 +6,9 @@ The conditions are the same for every target:
   the same table: `users` re-seeded with `ROWS` users (ids 1..ROWS) before each scenario;
 - load from `wrk` (one thread, `connections` keep-alive connections, a Lua script per
   scenario), never from this process; a warm-up run before each measured run;
+- on Linux with two CPUs or more, the server on one CPU of its own and everything else
+  (this process, wrk, pgbench, an embedded PostgreSQL) on the others, so that the server
+  never shares its core with its load, whatever the scheduler would have chosen;
 - rounds interleaved across targets (A B C A B C ...), so that drift of the machine hits
   all alike; the median of the rounds is reported with min and max.
 
@@ -160,6 +163,34 @@ def targets(settings: Settings) -> list[Target]:
     return [*ceilings, Target("pgbench", "database"), *chosen]
 
 
+@dataclass(frozen=True)
+class Cpus:
+    server: frozenset[int]
+    others: frozenset[int]
+
+
+def split_cpus() -> Cpus | None:
+    """The first CPU this process may use for the server, the rest for everything else."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return Cpus(frozenset(cpus[:1]), frozenset(cpus[1:])) if len(cpus) > 1 else None
+
+
+@contextlib.contextmanager
+def confined(cpus: Cpus | None) -> Iterator[None]:
+    """This process on `cpus.others` while the bench runs; what it starts inherits that."""
+    if cpus is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus.others)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 @contextlib.contextmanager
 def database() -> Iterator[str]:
     """A database of the bench's own on `DATABASE_URL`'s server or the embedded one."""
@@ -287,9 +318,12 @@ class Run:
 class Bench:
     """The rounds, the targets in each, the scenarios for each target."""
 
-    def __init__(self, settings: Settings, url: str, progress: Progress, logs: Path) -> None:
+    def __init__(
+        self, settings: Settings, url: str, progress: Progress, logs: Path, cpus: Cpus | None
+    ) -> None:
         self.settings = settings
         self.url = url
+        self.cpus = cpus
         self.progress = progress
         self.logs = logs
         self.scenarios = [SCENARIOS[name] for name in settings.scenarios]
@@ -343,6 +377,7 @@ class Bench:
             {"DATABASE_URL": self.url, "DATABASE_POOL_SIZE": str(settings.pool_size)},
             workers=1,
             log_path=self.logs / f"{target.id.replace('#', '-')}-{rnd}.log",
+            cpus=None if self.cpus is None else self.cpus.server,
         )
         self.progress.status(f"{self.label(rnd, target.id, '')} starting {target.server}")
         try:
@@ -503,11 +538,13 @@ def run(settings: Settings, stream: TextIO = sys.stdout) -> dict[str, Any]:
     host = machine()
     if host["load_average"][0] > 0.5 * (host["cpus"] or 1):
         stream.write(f"note: the machine is busy (load {host['load_average'][0]}); expect noise\n")
-    with tempfile.TemporaryDirectory(prefix="rosetta-bench-") as logs, database() as url:
+    cpus = split_cpus()
+    logs = tempfile.TemporaryDirectory(prefix="rosetta-bench-")
+    with logs, confined(cpus), database() as url:
         with psycopg.connect(url) as conn:
             row = conn.execute("SHOW server_version").fetchone()
             postgres = str(row[0]) if row else "unknown"
-        bench = Bench(settings, url, Progress(0.0, stream), Path(logs))
+        bench = Bench(settings, url, Progress(0.0, stream), Path(logs.name), cpus)
         bench.progress.budget = bench.target_budget() * len(chosen) * settings.rounds
         stream.write(
             f"{len(chosen)} targets x {len(bench.scenarios)} scenarios x {settings.rounds}"
@@ -536,6 +573,13 @@ def run(settings: Settings, stream: TextIO = sys.stdout) -> dict[str, Any]:
                 "pool_size": settings.pool_size,
                 "pgbench_clients": min(settings.connections, settings.pool_size),
                 "workers": 1,
+                "cpus": None
+                if cpus is None
+                else {
+                    "server": sorted(cpus.server),
+                    "others": sorted(cpus.others),
+                    "database_confined": not os.environ.get("DATABASE_URL"),
+                },
                 "rows": ROWS,
                 "scenarios": {s.name: s.description for s in bench.scenarios},
             },

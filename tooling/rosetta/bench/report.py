@@ -272,13 +272,22 @@ def conditions(report: Report) -> str:
     return (
         f"{report['date']}, {m['cpu']} ({m['cpus']} CPUs, {m['memory_gb']} GB), {m['system']};"
         f" Python {m['python']}, PostgreSQL {v['postgres']}, {v['wrk'].split(' [')[0]}."
-        f" One worker process per server, pool of {s['pool_size']} connections,"
-        f" {s['connections']} keep-alive connections from wrk (1 thread), {s['rows']:,} users"
+        f" One worker process per server{placement(s.get('cpus'))},"
+        f" pool of {s['pool_size']} connections, {s['connections']} keep-alive connections"
+        f" from wrk (1 thread), {s['rows']:,} users"
         f" seeded before each scenario, {s['warmup_s']} s warm-up then {s['duration_s']} s"
         f" measured per scenario, {s['rounds']} round(s) interleaved across targets; figures"
         f" are medians of the rounds. Load average {m['load_average'][0]} at the start,"
         f" {m.get('load_average_after', ['?'])[0]} at the end."
     )
+
+
+def placement(cpus: Mapping[str, Any] | None) -> str:
+    if not cpus:
+        return ""
+    others = "wrk, pgbench" + (" and PostgreSQL" if cpus["database_confined"] else "")
+    listed = ", ".join(str(c) for c in cpus["others"])
+    return f" on a CPU of its own (CPU {cpus['server'][0]}; {others} on CPU {listed})"
 
 
 def validity(report: Report) -> str:
