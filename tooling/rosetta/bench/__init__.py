@@ -48,6 +48,7 @@ from rosetta.bench.load import (
     BenchError,
     Load,
     Scenario,
+    Tick,
     find_pgbench,
     find_wrk,
     run_pgbench,
@@ -404,34 +405,21 @@ class Bench:
     ) -> Run:
         settings = self.settings
         assert live.process is not None
-        measured, warm = self.seeds(rnd, scenario)
-        if settings.warmup:
-            run_wrk(
+        rss = PeakRss(live.process.pid)
+
+        def load(seconds: int, seed: int, tick: Tick) -> Load:
+            return run_wrk(
                 live.url,
                 scenario,
-                seconds=settings.warmup,
+                seconds=seconds,
                 connections=settings.connections,
                 rows=ROWS,
-                seed=warm,
-                tick=self.ticker(rnd, target, scenario.name, "warm-up  ", settings.warmup),
+                seed=seed,
+                tick=tick,
             )
-        before = count_rows(self.url) if scenario.creates else 0
-        rss = PeakRss(live.process.pid)
-        load = run_wrk(
-            live.url,
-            scenario,
-            seconds=settings.duration,
-            connections=settings.connections,
-            rows=ROWS,
-            seed=measured,
-            tick=self.ticker(
-                rnd, target, scenario.name, "measuring", settings.duration, rss.sample
-            ),
-        )
-        run = Run.measured(rnd, target, scenario, load)
+
+        run = self.measure(rnd, target, scenario, load, rss.sample)
         run.peak_rss_mb = rss.peak / 2**20 if rss.peak else None
-        if scenario.creates:
-            self.check_rows(run, before)
         if live.process.poll() is not None:
             run.problems.append(
                 f"the server exited with {live.process.returncode}: {last_line(live)}"
@@ -439,38 +427,47 @@ class Bench:
         return run
 
     def database_target(self, rnd: int, target: Target) -> Iterator[Run]:
-        settings = self.settings
-        clients = min(settings.connections, settings.pool_size)
+        clients = min(self.settings.connections, self.settings.pool_size)
         for scenario in self.scenarios:
             seed(self.url, ROWS)
-            if settings.warmup:
-                run_pgbench(
-                    self.url,
-                    scenario,
-                    seconds=settings.warmup,
-                    clients=clients,
-                    rows=ROWS,
-                    tick=self.ticker(rnd, target, scenario.name, "warm-up  ", settings.warmup),
+
+            def load(seconds: int, _seed: int, tick: Tick, scenario: Scenario = scenario) -> Load:
+                return run_pgbench(
+                    self.url, scenario, seconds=seconds, clients=clients, rows=ROWS, tick=tick
                 )
-            before = count_rows(self.url) if scenario.creates else 0
-            load = run_pgbench(
-                self.url,
-                scenario,
-                seconds=settings.duration,
-                clients=clients,
-                rows=ROWS,
-                tick=self.ticker(rnd, target, scenario.name, "measuring", settings.duration),
-            )
-            run = Run.measured(rnd, target, scenario, load)
-            if scenario.creates:
-                self.check_rows(run, before)
+
+            run = self.measure(rnd, target, scenario, load)
             self.report(run)
             yield run
 
-    def check_rows(self, run: Run, before: int) -> None:
-        run.rows_added = count_rows(self.url) - before
-        if run.rows_added != run.created:
-            run.problems.append(f"{run.rows_added} rows added for {run.created} creates counted")
+    def measure(
+        self,
+        rnd: int,
+        target: Target,
+        scenario: Scenario,
+        load: Callable[[int, int, Tick], Load],
+        sample: Callable[[], None] = lambda: None,
+    ) -> Run:
+        """A warm-up, then the measured window; after one that creates, the rows are counted.
+        `load(seconds, seed, tick)` runs the load generator (pgbench draws its own ids)."""
+        settings = self.settings
+        measured, warm = self.seeds(rnd, scenario)
+        if settings.warmup:
+            load(
+                settings.warmup,
+                warm,
+                self.ticker(rnd, target, scenario.name, "warm-up  ", settings.warmup),
+            )
+        before = count_rows(self.url) if scenario.creates else 0
+        tick = self.ticker(rnd, target, scenario.name, "measuring", settings.duration, sample)
+        run = Run.measured(rnd, target, scenario, load(settings.duration, measured, tick))
+        if scenario.creates:
+            run.rows_added = count_rows(self.url) - before
+            if run.rows_added != run.created:
+                run.problems.append(
+                    f"{run.rows_added} rows added for {run.created} creates counted"
+                )
+        return run
 
     def report(self, run: Run) -> None:
         numbers = "no measurement"
