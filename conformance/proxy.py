@@ -42,11 +42,12 @@ class TcpProxy:
     @staticmethod
     def _reset(sock: socket.socket) -> None:
         # SO_LINGER 0: close() sends RST, so the peer notices at once rather than on timeout.
-        try:
+        # shutdown() first wakes a relay thread blocked in recv() on this socket: until it
+        # returns, close() alone would leave the connection open.
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            sock.close()
-        except OSError:
-            pass
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
 
     def _reset_all(self) -> None:
         with self._lock:
