@@ -14,7 +14,8 @@ from rosetta import bench, cli
 ADMIN_URL = "ROSETTA_TEST_ADMIN_URL"
 RUN_KEYS = {
     "round", "target", "scenario", "requests", "rps", "p50_ms", "p99_ms", "statuses",
-    "errors", "created", "rows_added", "peak_rss_mb", "startup_s", "problems", "valid",
+    "errors", "created", "rows_added", "peak_rss_mb", "startup_s", "cpu_ms", "cpu_busy",
+    "steal_pct", "problems", "valid",
 }  # fmt: skip
 
 
@@ -46,6 +47,7 @@ def test_bench_one_implementation_for_a_second(
     assert fastapi["rps"]["min"] <= fastapi["rps"]["median"] <= fastapi["rps"]["max"]
     assert fastapi["startup_s"]["median"] > 0
     assert fastapi["peak_rss_mb"]["median"] > 0
+    assert fastapi["cpu_ms"]["median"] > 0
     assert fastapi["vs_ceiling"]["ceiling"] == "baseline@uvicorn"
     assert fastapi["vs_ceiling"]["rps"] > 0
     assert (tmp_path / "latest.md").read_text().startswith("# rosetta bench")
@@ -87,7 +89,8 @@ def test_bench_without_wrk_says_how_to_get_it(
 def runs_of(target: str, rps: list[float], scenario: str = "get") -> list[dict[str, object]]:
     return [
         {"round": n, "target": target, "scenario": scenario, "rps": value, "p50_ms": 1.0,
-         "p99_ms": 2.0, "peak_rss_mb": 50.0, "startup_s": 0.5, "valid": True, "problems": []}
+         "p99_ms": 2.0, "peak_rss_mb": 50.0, "startup_s": 0.5, "cpu_ms": 1000 / value,
+         "cpu_busy": 1.0, "steal_pct": 0.0, "valid": True, "problems": []}
         for n, value in enumerate(rps, start=1)
     ]  # fmt: skip
 
@@ -123,4 +126,5 @@ def test_report_medians_ratios_and_repeats() -> None:
     (repeat,) = report["repeat_check"]
     assert repeat["target"] == "a@granian"
     assert repeat["difference"] == pytest.approx(0.1)
+    assert repeat["cpu_ms"] == [pytest.approx(2.0), pytest.approx(1000 / 550)]
     assert report["valid"]

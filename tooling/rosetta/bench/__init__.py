@@ -228,20 +228,53 @@ def count_rows(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-class PeakRss:
-    """The largest resident size of a process tree (server and workers) seen so far."""
+class ServerGauge:
+    """What the server's process tree used in the measured window: its peak resident size
+    (sampled while the load runs), its CPU time per request and the share of its CPU that
+    kept busy, beside the time the host stole from that CPU. A slower run that needed more
+    CPU per request is the app's; one with the same CPU per request but less of it busy,
+    or with steal, is the machine's."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, cpus: frozenset[int] | None) -> None:
         self.root = psutil.Process(pid)
+        self.cpus = cpus
         self.peak = 0
+        self.start = (0.0, 0.0, 0.0)
+
+    def processes(self) -> list[psutil.Process]:
+        try:
+            return [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return []
 
     def sample(self) -> None:
         total = 0
-        with contextlib.suppress(psutil.Error):
-            for process in [self.root, *self.root.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    total += process.memory_info().rss
+        for process in self.processes():
+            with contextlib.suppress(psutil.Error):
+                total += process.memory_info().rss
         self.peak = max(self.peak, total)
+
+    def readings(self) -> tuple[float, float, float]:
+        """Now, the tree's CPU seconds, and the seconds stolen from each of its CPUs."""
+        used = 0.0
+        for process in self.processes():
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                used += times.user + times.system
+        per_cpu = psutil.cpu_times(percpu=True)
+        chosen = sorted(self.cpus) if self.cpus else range(len(per_cpu))
+        stolen = sum(getattr(per_cpu[c], "steal", 0.0) for c in chosen) / len(chosen)
+        return time.monotonic(), used, stolen
+
+    def begin(self) -> None:
+        self.start = self.readings()
+
+    def end(self, run: Run) -> None:
+        (then, used, stolen), (now, used_now, stolen_now) = self.start, self.readings()
+        run.peak_rss_mb = self.peak / 2**20 if self.peak else None
+        run.cpu_ms = 1000 * (used_now - used) / run.requests if run.requests else None
+        run.cpu_busy = (used_now - used) / (now - then)
+        run.steal_pct = 100 * (stolen_now - stolen) / (now - then)
 
 
 class Progress:
@@ -293,6 +326,9 @@ class Run:
     rows_added: int | None = None
     peak_rss_mb: float | None = None
     startup_s: float | None = None
+    cpu_ms: float | None = None  # server CPU time per request
+    cpu_busy: float | None = None  # server CPU time / wall time
+    steal_pct: float | None = None  # of the server's CPU, taken by the host
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -405,7 +441,7 @@ class Bench:
     ) -> Run:
         settings = self.settings
         assert live.process is not None
-        rss = PeakRss(live.process.pid)
+        gauge = ServerGauge(live.process.pid, None if self.cpus is None else self.cpus.server)
 
         def load(seconds: int, seed: int, tick: Tick) -> Load:
             return run_wrk(
@@ -418,8 +454,7 @@ class Bench:
                 tick=tick,
             )
 
-        run = self.measure(rnd, target, scenario, load, rss.sample)
-        run.peak_rss_mb = rss.peak / 2**20 if rss.peak else None
+        run = self.measure(rnd, target, scenario, load, gauge)
         if live.process.poll() is not None:
             run.problems.append(
                 f"the server exited with {live.process.returncode}: {last_line(live)}"
@@ -446,7 +481,7 @@ class Bench:
         target: Target,
         scenario: Scenario,
         load: Callable[[int, int, Tick], Load],
-        sample: Callable[[], None] = lambda: None,
+        gauge: ServerGauge | None = None,
     ) -> Run:
         """A warm-up, then the measured window; after one that creates, the rows are counted.
         `load(seconds, seed, tick)` runs the load generator (pgbench draws its own ids)."""
@@ -459,8 +494,13 @@ class Bench:
                 self.ticker(rnd, target, scenario.name, "warm-up  ", settings.warmup),
             )
         before = count_rows(self.url) if scenario.creates else 0
+        sample = gauge.sample if gauge else lambda: None
         tick = self.ticker(rnd, target, scenario.name, "measuring", settings.duration, sample)
+        if gauge:
+            gauge.begin()
         run = Run.measured(rnd, target, scenario, load(settings.duration, measured, tick))
+        if gauge:
+            gauge.end(run)
         if scenario.creates:
             run.rows_added = count_rows(self.url) - before
             if run.rows_added != run.created:
@@ -476,6 +516,10 @@ class Bench:
             numbers += f"  p99 {run.p99_ms or 0:7.2f} ms"
         if run.peak_rss_mb is not None:
             numbers += f"  rss {run.peak_rss_mb:4.0f} MB"
+        if run.cpu_ms is not None and run.cpu_busy is not None:
+            numbers += f"  cpu {run.cpu_ms:5.2f} ms/req {100 * run.cpu_busy:3.0f}% busy"
+        if run.steal_pct is not None and run.steal_pct >= 1:
+            numbers += f"  steal {run.steal_pct:.0f}%"
         verdict = "ok" if run.valid else "INVALID: " + "; ".join(run.problems)
         self.progress.line(
             f"{self.label(run.round, run.target, run.scenario)} {numbers}  {verdict}"

@@ -12,7 +12,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 SCHEMA = 1
-METRICS = ("rps", "p50_ms", "p99_ms", "peak_rss_mb", "startup_s")
+METRICS = ("rps", "p50_ms", "p99_ms", "peak_rss_mb", "startup_s", "cpu_ms")
 README_BEGIN, README_END = "<!-- bench: begin -->", "<!-- bench: end -->"
 SERVER_COLOURS = {
     "uvicorn": "#4c78a8",
@@ -128,22 +128,26 @@ def server_comparison(
 
 
 def repeat_check(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The same target measured more than once in the run: how far apart its medians are."""
-    groups: dict[tuple[str, str], list[float]] = {}
+    """The same target measured more than once in the run: how far apart its medians are,
+    and the server CPU each copy spent per request (the same, if the app did the same)."""
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for result in results:
-        value = median(result, "rps")
-        if value is not None:
-            groups.setdefault((base_id(result["target"]), result["scenario"]), []).append(value)
-    return [
-        {
-            "target": target,
-            "scenario": scenario,
-            "medians": values,
-            "difference": max(values) / min(values) - 1,
-        }
-        for (target, scenario), values in groups.items()
-        if len(values) > 1
-    ]
+        if median(result, "rps") is not None:
+            groups.setdefault((base_id(result["target"]), result["scenario"]), []).append(result)
+    checks = []
+    for (target, scenario), copies in groups.items():
+        if len(copies) > 1:
+            values = [median(c, "rps") or 0.0 for c in copies]
+            checks.append(
+                {
+                    "target": target,
+                    "scenario": scenario,
+                    "medians": values,
+                    "cpu_ms": [median(c, "cpu_ms") for c in copies],
+                    "difference": max(values) / min(values) - 1,
+                }
+            )
+    return checks
 
 
 # Files
@@ -153,7 +157,8 @@ LEGEND = (
     " asyncpg) under the same server, or under the fastest one where it cannot run (0.50x"
     " requests/s is half as fast; 2.00x latency, memory or startup is twice as much)."
     " `pgbench` sends the same SQL straight to the database at the pool's concurrency."
-    " Startup: from process start to the first healthy response. ⚠: a round was invalid."
+    " Startup: from process start to the first healthy response. CPU: the server's CPU time"
+    " per request. ⚠: a round was invalid."
 )
 
 
@@ -262,9 +267,11 @@ def details(report: Report, scenario: str) -> str:
                 cell(result, "p50_ms"),
                 cell(result, "p99_ms"),
                 cell(result, "peak_rss_mb"),
+                cell(result, "cpu_ms"),
             ]
         )
-    return table(["target", "req/s", "range", "p50 ms", "p99 ms", "peak RSS MB"], rows)
+    header = ["target", "req/s", "range", "p50 ms", "p99 ms", "peak RSS MB", "CPU ms/req"]
+    return table(header, rows)
 
 
 def conditions(report: Report) -> str:
@@ -278,7 +285,18 @@ def conditions(report: Report) -> str:
         f" seeded before each scenario, {s['warmup_s']} s warm-up then {s['duration_s']} s"
         f" measured per scenario, {s['rounds']} round(s) interleaved across targets; figures"
         f" are medians of the rounds. Load average {m['load_average'][0]} at the start,"
-        f" {m.get('load_average_after', ['?'])[0]} at the end."
+        f" {m.get('load_average_after', ['?'])[0]} at the end.{steal(report['runs'])}"
+    )
+
+
+def steal(runs: Sequence[Mapping[str, Any]]) -> str:
+    """How much of the server's CPU the host took back, over the runs that measured it."""
+    stolen = [r["steal_pct"] for r in runs if r["steal_pct"] is not None]
+    if not stolen:
+        return ""
+    return (
+        f" Time stolen by the host from the server's CPU: median {statistics.median(stolen):.1f}%"
+        f" of a run, at most {max(stolen):.1f}%."
     )
 
 
@@ -312,10 +330,12 @@ def repeats(report: Report) -> str:
             c["scenario"],
             ", ".join(number(m) for m in c["medians"]),
             f"{100 * c['difference']:.1f}%",
+            ", ".join(number(m) for m in c["cpu_ms"]),
         ]
         for c in report["repeat_check"]
     ]
-    return table(["target", "scenario", "medians req/s", "max / min - 1"], rows)
+    header = ["target", "scenario", "medians req/s", "max / min - 1", "CPU ms/req"]
+    return table(header, rows)
 
 
 def markdown(report: Report) -> str:
