@@ -231,9 +231,9 @@ def count_rows(url: str) -> int:
 class ServerGauge:
     """What the server's process tree used in the measured window: its peak resident size
     (sampled while the load runs), its CPU time per request and the share of its CPU that
-    kept busy, beside the time the host stole from that CPU. A slower run that needed more
-    CPU per request is the app's; one with the same CPU per request but less of it busy,
-    or with steal, is the machine's."""
+    kept busy, beside the time the host stole from that CPU. A slow run with its CPU idle
+    or stolen was short of CPU; one with its CPU busy needed more CPU per request (more
+    work, or a slower machine)."""
 
     def __init__(self, pid: int, cpus: frozenset[int] | None) -> None:
         self.root = psutil.Process(pid)

@@ -157,8 +157,12 @@ LEGEND = (
     " asyncpg) under the same server, or under the fastest one where it cannot run (0.50x"
     " requests/s is half as fast; 2.00x latency, memory or startup is twice as much)."
     " `pgbench` sends the same SQL straight to the database at the pool's concurrency."
-    " Startup: from process start to the first healthy response. CPU: the server's CPU time"
-    " per request. ⚠: a round was invalid."
+    " Startup: from process start to the first healthy response. ⚠: a round was invalid."
+)
+CPU_NOTE = (
+    "CPU ms/req: the server's CPU time per request in the measured window. A copy that is"
+    " slower and needed more CPU per request ran on a slower machine or did more work; one"
+    " that needed the same ran short of CPU."
 )
 
 
@@ -353,7 +357,7 @@ def markdown(report: Report) -> str:
     if report["server_comparison"]:
         parts += ["## Granian ÷ uvicorn (requests/s)\n", comparison(report)]
     if report["repeat_check"]:
-        parts += ["## Repeats within the run\n", repeats(report)]
+        parts += ["## Repeats within the run\n", CPU_NOTE + "\n", repeats(report)]
     for scenario, description in scenarios.items():
         parts += [f"## {scenario}: {description}\n", details(report, scenario)]
     packages = ", ".join(f"{k} {v}" for k, v in report["versions"]["packages"].items())
