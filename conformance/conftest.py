@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -162,10 +161,8 @@ def service(target: Target, pytestconfig: pytest.Config) -> Iterator[Service]:
 
 
 def _serve(target: Target, impl: Implementation, database_url: str) -> Iterator[Service]:
-    parts = urlsplit(database_url)
-    with TcpProxy((parts.hostname or "127.0.0.1", parts.port or 5432)) as proxy:
-        host, port = proxy.address
-        app_database_url = parts._replace(netloc=f"{parts.username}@{host}:{port}").geturl()
+    with TcpProxy.to_database(database_url) as proxy:
+        app_database_url = proxy.route(database_url)
         if target.server is not None:
             env = {"DATABASE_URL": app_database_url, "DATABASE_POOL_SIZE": POOL_SIZE}
             with LiveServer(impl, target.server, free_port(), env, startup_timeout=60) as live:

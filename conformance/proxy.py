@@ -8,6 +8,7 @@ import socket
 import struct
 import threading
 from types import TracebackType
+from urllib.parse import urlsplit
 
 
 class TcpProxy:
@@ -19,6 +20,18 @@ class TcpProxy:
         self._live: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._accept, name="tcp-proxy", daemon=True)
+
+    @classmethod
+    def to_database(cls, url: str) -> TcpProxy:
+        """A proxy to the server of the PostgreSQL URL `url`."""
+        parts = urlsplit(url)
+        return cls((parts.hostname or "127.0.0.1", parts.port or 5432))
+
+    def route(self, url: str) -> str:
+        """The PostgreSQL URL `url`, through this proxy."""
+        parts = urlsplit(url)
+        host, port = self.address
+        return parts._replace(netloc=f"{parts.username}@{host}:{port}").geturl()
 
     def __enter__(self) -> TcpProxy:
         self._thread.start()

@@ -2,7 +2,6 @@
 every implementation keeps its old pool open beside the new one after the 503 test."""
 
 import time
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -12,15 +11,12 @@ from conftest import admin_url
 
 
 def test_cut_closes_the_connection_at_both_ends() -> None:
-    parts = urlsplit(admin_url())
-    with TcpProxy((parts.hostname or "127.0.0.1", parts.port or 5432)) as proxy:
-        host, port = proxy.address
-        through = parts._replace(netloc=f"{parts.username}@{host}:{port}").geturl()
-        with psycopg.connect(through, autocommit=True) as conn:
-            pid = conn.info.backend_pid
-            proxy.cut()
-            with pytest.raises(psycopg.OperationalError):
-                conn.execute("SELECT 1")
+    proxy = TcpProxy.to_database(admin_url())
+    with proxy, psycopg.connect(proxy.route(admin_url()), autocommit=True) as conn:
+        pid = conn.info.backend_pid
+        proxy.cut()
+        with pytest.raises(psycopg.OperationalError):
+            conn.execute("SELECT 1")
 
     with psycopg.connect(admin_url(), autocommit=True) as admin:
         deadline = time.monotonic() + 5

@@ -129,7 +129,7 @@ def server_comparison(
 
 def repeat_check(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The same target measured more than once in the run: how far apart its medians are,
-    and the server CPU each copy spent per request (the same, if the app did the same)."""
+    and the server CPU each copy spent per request (see CPU_NOTE)."""
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for result in results:
         if median(result, "rps") is not None:
