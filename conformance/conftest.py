@@ -168,9 +168,8 @@ def _serve(target: Target, impl: Implementation, database_url: str) -> Iterator[
             with LiveServer(impl, target.server, free_port(), env, startup_timeout=60) as live:
                 yield Service(None, live.url, database_url, proxy)
             return
-        # In-process, the app reads its settings from this worker's environment.
-        os.environ.update(DATABASE_URL=app_database_url, DATABASE_POOL_SIZE=POOL_SIZE)
-        app = impl.load_app()
+        # In-process, the harness hands the factory its settings (see rosetta.registry).
+        app = impl.load_app(app_database_url, int(POOL_SIZE))
         if impl.interface == "wsgi":
             yield Service(wsgi_transport(app), BASE_URL, database_url, proxy)
             return

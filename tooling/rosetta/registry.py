@@ -14,19 +14,31 @@ package):
         "data_layer": "SQLAlchemy 2 async + asyncpg",
         "servers": ["uvicorn", "granian"],  # the first is the recommended one
         "app": "rosetta_fastapi.app:create_app",
-        "factory": True,                # "app" is called with no arguments (default True)
+        "factory": True,                # "app" is a factory to call (default True)
+        "settings": "rosetta_fastapi.settings:Settings",
     }
 
 An implementation that offers both interfaces (Django) gives `"apps": {"wsgi": ...,
 "asgi": ...}` instead of `"app"`; `interface` then names the one used in-process, and each
 server takes the app of the interface it speaks.
 
-The app reads its settings (`DATABASE_URL`, `DATABASE_POOL_SIZE`) from the environment.
+Settings. In-process, `Implementation.load_app(database_url, database_pool_size)` hands
+the app its settings; under a server, the app reads them from the environment
+(`DATABASE_URL`, `DATABASE_POOL_SIZE`), as in production.
+
+- With `"settings"` (the `module:Class` of the implementation's settings object), the
+  harness builds `Settings(database_url=..., database_pool_size=...)` and calls the factory
+  with it: `create_app(settings)`. The factory called with no argument must build the same
+  object from the environment (that is what the servers do).
+- Without it (the Django family, whose settings object is Django's settings module), the
+  harness puts `DATABASE_URL` and `DATABASE_POOL_SIZE` into `os.environ`, as a server's
+  environment would, and imports the app (calling the factory with no argument if it is one).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -56,6 +68,7 @@ class Implementation:
     servers: tuple[str, ...]
     apps: Mapping[str, str]
     factory: bool = True
+    settings: str | None = None  # `module:Class`, built by the harness for the factory
 
     @classmethod
     def from_entry(cls, name: str, entry: Mapping[str, Any]) -> Implementation:
@@ -68,6 +81,8 @@ class Implementation:
             raise ValueError(f"implementation {name!r}: interface must be one of {INTERFACES}")
         if not entry["servers"]:
             raise ValueError(f"implementation {name!r} declares no server")
+        if "settings" in entry and not entry.get("factory", True):
+            raise ValueError(f"implementation {name!r}: settings are passed to a factory only")
         return cls(
             name=name,
             framework=entry["framework"],
@@ -77,6 +92,7 @@ class Implementation:
             servers=tuple(entry["servers"]),
             apps=entry.get("apps") or {entry["interface"]: entry["app"]},
             factory=entry.get("factory", True),
+            settings=entry.get("settings"),
         )
 
     @property
@@ -89,11 +105,25 @@ class Implementation:
         """The `module:attribute` of the app used in-process."""
         return self.apps[self.interface]
 
-    def load_app(self) -> Any:
-        """Import the app (calling the factory if it is one); the environment must be set."""
-        module_name, _, attribute = self.app.partition(":")
-        target = getattr(importlib.import_module(module_name), attribute)
-        return cast(Callable[[], Any], target)() if self.factory else target
+    def load_app(self, database_url: str, database_pool_size: int) -> Any:
+        """The in-process app on that database: the factory called with the settings object
+        if the implementation declares one, else the app as its server would import it from
+        this environment (see the module's docstring)."""
+        if self.settings is None:
+            os.environ["DATABASE_URL"] = database_url
+            os.environ["DATABASE_POOL_SIZE"] = str(database_pool_size)
+            target = _attribute(self.app)
+            return cast(Callable[[], Any], target)() if self.factory else target
+        settings = _attribute(self.settings)(
+            database_url=database_url, database_pool_size=database_pool_size
+        )
+        return cast(Callable[[Any], Any], _attribute(self.app))(settings)
+
+
+def _attribute(reference: str) -> Any:
+    """The object a `module:attribute` reference names."""
+    module_name, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 @cache
@@ -122,7 +152,13 @@ def get(name: str) -> Implementation:
 
 
 def select(spec: str) -> list[Implementation]:
-    """`all`, one name, or a comma-separated list of names."""
-    if spec.strip() == "all":
-        return list(implementations().values())
-    return [get(name.strip()) for name in spec.split(",") if name.strip()]
+    """The implementations a comma-separated list names, in its order: `all` stands for
+    every registered one, and a name given twice comes twice (`all,fastapi` has fastapi at
+    both ends: the benchmark's repeat check)."""
+    chosen: list[Implementation] = []
+    for name in (n.strip() for n in spec.split(",")):
+        if name == "all":
+            chosen += implementations().values()
+        elif name:
+            chosen.append(get(name))
+    return chosen
