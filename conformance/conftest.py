@@ -25,9 +25,9 @@ import pytest
 
 from conformance.proxy import TcpProxy
 from conformance.transports import BASE_URL, REQUEST_TIMEOUT, ASGIPortal, wsgi_transport
-from conftest import admin_url
 from rosetta import registry
-from rosetta.database import create_database, drop_database, free_port
+from rosetta.database import admin_url, create_database, drop_database
+from rosetta.ports import free_port
 from rosetta.registry import Implementation
 from rosetta.servers import LiveServer
 

@@ -9,9 +9,6 @@ import pytest
 
 from rosetta import bench, cli
 
-# The server the test run started (see the root conftest.py); the bench makes its own
-# database on it.
-ADMIN_URL = "ROSETTA_TEST_ADMIN_URL"
 RUN_KEYS = {
     "round", "target", "scenario", "requests", "rps", "p50_ms", "p99_ms", "statuses",
     "errors", "created", "rows_added", "peak_rss_mb", "startup_s", "cpu_ms", "cpu_busy",
@@ -20,10 +17,10 @@ RUN_KEYS = {
 
 
 def test_bench_one_implementation_for_a_second(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", os.environ[ADMIN_URL])
-    # Few connections: the whole suite shares one PostgreSQL server with this test.
+    # The bench makes its database on the test run's server (ROSETTA_ADMIN_URL, see the root
+    # conftest.py). Few connections: the whole suite shares one PostgreSQL server with this test.
     argv = ["bench", "--impl", "fastapi", "--server", "uvicorn", "--scenario", "create",
             "--duration", "1", "--warmup", "0", "--rounds", "1",
             "--connections", "4", "--pool-size", "2", "--output", str(tmp_path)]  # fmt: skip

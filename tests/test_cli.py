@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from rosetta import cli, registry
-from rosetta.database import free_port
+from rosetta.ports import free_port
 
 ROSETTA = [sys.executable, "-m", "rosetta.cli"]
 
@@ -55,12 +55,26 @@ def test_serve_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> No
     assert err.strip() == f"rosetta: port {port} is already in use; pick another with --port"
 
 
+def test_serve_port_in_time_wait_is_free() -> None:
+    """A server just stopped leaves its closed connections in TIME_WAIT on its port: the
+    next `rosetta serve` may listen there (servers set SO_REUSEADDR, and so does the probe)."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()  # the server's side closes first: it is the side left in TIME_WAIT
+        client.close()
+    with socket.socket() as plain, pytest.raises(OSError, match="in use"):
+        plain.bind(("127.0.0.1", port))  # without SO_REUSEADDR the port is taken
+    cli.check_port_free("127.0.0.1", port)
+
+
 def test_serve_on_embedded_postgres_then_ctrl_c(tmp_path: Path) -> None:
-    """From nothing (no DATABASE_URL, an empty data folder) to a healthy service, and a
+    """From nothing (no database URL, an empty data folder) to a healthy service, and a
     clean stop of server and database on SIGINT. (How fast is measured, not asserted
     here: about 3 s on a quiet 2-core machine; the bound only keeps a hang from lasting.)"""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ROSETTA_ADMIN_URL"}}
     env["ROSETTA_DATA_DIR"] = str(tmp_path / "data")
     started = time.monotonic()
     with subprocess.Popen(

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from conformance.proxy import TcpProxy
-from conftest import admin_url
+from rosetta.database import admin_url
 
 
 def test_cut_closes_the_connection_at_both_ends() -> None:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
-import os
 import signal
-import socket
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
-from rosetta import registry
-from rosetta.database import DatabaseError, EmbeddedPostgres, create_database, data_dir
+from rosetta import database, ports, registry
+from rosetta.embedded import DatabaseError
+from rosetta.registry import Implementation
 from rosetta.servers import LiveServer, ServerError
-
-EMBEDDED_DATABASE = "rosetta"
 
 
 class CommandError(Exception):
@@ -36,15 +35,12 @@ def list_command(_: argparse.Namespace) -> None:
 
 
 def check_port_free(host: str, port: int) -> None:
-    with socket.socket() as sock:
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise CommandError(
-                    f"port {port} is already in use; pick another with --port"
-                ) from None
-            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    try:
+        ports.check_listenable(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CommandError(f"port {port} is already in use; pick another with --port") from None
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def stop_on_first_signal() -> None:
@@ -61,49 +57,47 @@ def stop_on_first_signal() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def serve_command(args: argparse.Namespace) -> None:
-    impl = registry.get(args.impl)
-    server = args.server or impl.servers[0]
+def declared_server(impl: Implementation, server: str | None) -> str:
+    """The server asked for, if the implementation declares it; its first by default."""
+    server = server or impl.servers[0]
     if server not in impl.servers:
         raise CommandError(
             f"{impl.name} does not run under {server!r}; it declares: {', '.join(impl.servers)}"
         )
-    check_port_free(args.host, args.port)
+    return server
 
-    embedded: EmbeddedPostgres | None = None
-    live: LiveServer | None = None
-    stop_on_first_signal()
+
+def announce(live: LiveServer, database_url: str) -> None:
+    print(f"{live.impl.name} ({live.impl.framework}) under {live.server}: {live.url}")
+    print(f"  database: {database_url}")
+    print(f"  OpenAPI:  {live.url}/openapi.json")
+    print(f"  log:      {live.log_path}")
+    print("Press Ctrl-C to stop.", flush=True)
+
+
+def wait(live: LiveServer) -> None:
+    """Until Ctrl-C (said at once; the caller stops the server) or the server exits."""
+    assert live.process is not None
     try:
-        database_url = os.environ.get("DATABASE_URL")
-        if not database_url:
-            embedded = EmbeddedPostgres(data_dir())
-            print(f"Starting embedded PostgreSQL (data in {embedded.path}) ...", flush=True)
-            admin_url = embedded.start()
-            database_url = create_database(admin_url, EMBEDDED_DATABASE, fresh=False)
-        live = LiveServer(
-            impl,
-            server,
-            args.port,
-            {"DATABASE_URL": database_url},
-            host=args.host,
-            workers=args.workers,
-        )
-        live.start()
-        print(f"{impl.name} ({impl.framework}) under {server}: {live.url}")
-        print(f"  database: {database_url}")
-        print(f"  OpenAPI:  {live.url}/openapi.json")
-        print(f"  log:      {live.log_path}")
-        print("Press Ctrl-C to stop.", flush=True)
-        assert live.process is not None
         code = live.process.wait()
-        raise CommandError(f"the server exited with {code}:\n{live.log_tail()}")
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
-    finally:
-        if live is not None:
-            live.stop()
-        if embedded is not None:
-            embedded.stop()
+        raise
+    raise CommandError(f"the server exited with {code}:\n{live.log_tail()}")
+
+
+def serve_command(args: argparse.Namespace) -> None:
+    impl = registry.get(args.impl)
+    server = declared_server(impl, args.server)
+    check_port_free(args.host, args.port)
+    stop_on_first_signal()
+    say = partial(print, flush=True)
+    # Ctrl-C at any point ends the command quietly, once the server and database are down.
+    with contextlib.suppress(KeyboardInterrupt), database.app_database(announce=say) as url:
+        env = {database.APP_URL: url}
+        with LiveServer(impl, server, args.port, env, host=args.host, workers=args.workers) as live:
+            announce(live, url)
+            wait(live)
 
 
 def bench_command(args: argparse.Namespace) -> None:
@@ -148,7 +142,8 @@ def parser() -> argparse.ArgumentParser:
     )
     serve = commands.add_parser(
         "serve",
-        help="serve one implementation (embedded PostgreSQL unless DATABASE_URL is set)",
+        help="serve one implementation (on DATABASE_URL, else a database `rosetta` on"
+        " ROSETTA_ADMIN_URL's server or an embedded PostgreSQL)",
     )
     serve.add_argument("impl", help="an implementation name (see `rosetta list`)")
     serve.add_argument("--server", help="one of the servers it declares (default: its first)")

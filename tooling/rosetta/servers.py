@@ -189,7 +189,11 @@ class LiveServer:
             os.killpg(pgid, signal.SIGKILL)
 
     def __enter__(self) -> LiveServer:
-        self.start()
+        try:
+            self.start()
+        except BaseException:  # Ctrl-C while it starts, too: stop what was started
+            self.stop()
+            raise
         return self
 
     def __exit__(

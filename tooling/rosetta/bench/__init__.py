@@ -41,6 +41,7 @@ from typing import Any, Literal, TextIO
 import psutil
 import psycopg
 
+from rosetta import database as source
 from rosetta import registry
 from rosetta.bench import report
 from rosetta.bench.load import (
@@ -55,13 +56,8 @@ from rosetta.bench.load import (
     run_wrk,
     version,
 )
-from rosetta.database import (
-    REPO_ROOT,
-    EmbeddedPostgres,
-    create_database,
-    data_dir,
-    free_port,
-)
+from rosetta.database import REPO_ROOT, create_database
+from rosetta.ports import free_port
 from rosetta.registry import Implementation
 from rosetta.servers import LiveServer, ServerError
 
@@ -193,18 +189,10 @@ def confined(cpus: Cpus | None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def database() -> Iterator[str]:
-    """A database of the bench's own on `DATABASE_URL`'s server or the embedded one."""
-    embedded: EmbeddedPostgres | None = None
-    admin_url = os.environ.get("DATABASE_URL")
-    if not admin_url:
-        embedded = EmbeddedPostgres(data_dir())
-        admin_url = embedded.start()
-    try:
-        yield create_database(admin_url, DATABASE)
-    finally:
-        if embedded is not None:
-            embedded.stop()
+def database() -> Iterator[source.Server]:
+    """A database of the bench's own on the tooling's server (see rosetta.database)."""
+    with source.server() as server:
+        yield source.Server(create_database(server.url, DATABASE), server.embedded)
 
 
 def seed(url: str, rows: int) -> None:
@@ -581,7 +569,8 @@ def run(settings: Settings, stream: TextIO = sys.stdout) -> dict[str, Any]:
         stream.write(f"note: the machine is busy (load {host['load_average'][0]}); expect noise\n")
     cpus = split_cpus()
     logs = tempfile.TemporaryDirectory(prefix="rosetta-bench-")
-    with logs, confined(cpus), database() as url:
+    with logs, confined(cpus), database() as bench_database:
+        url = bench_database.url
         with psycopg.connect(url) as conn:
             row = conn.execute("SHOW server_version").fetchone()
             postgres = str(row[0]) if row else "unknown"
@@ -619,7 +608,7 @@ def run(settings: Settings, stream: TextIO = sys.stdout) -> dict[str, Any]:
                 else {
                     "server": sorted(cpus.server),
                     "others": sorted(cpus.others),
-                    "database_confined": not os.environ.get("DATABASE_URL"),
+                    "database_confined": bench_database.embedded,
                 },
                 "rows": ROWS,
                 "scenarios": {s.name: s.description for s in bench.scenarios},

