@@ -104,6 +104,9 @@ def wsgi_transport(app: Callable[..., Iterable[bytes]]) -> httpx.WSGITransport:
         # What gunicorn and other servers set: wsgi.input ends where the body ends, so a
         # chunked body (no Content-Length) can still be read, and limited, by the app.
         environ.setdefault("wsgi.input_terminated", True)
+        # PEP 3333: PATH_INFO is the path's bytes decoded as latin-1, as servers pass it;
+        # httpx passes the percent-decoded text, which no server does past ASCII.
+        environ["PATH_INFO"] = environ["PATH_INFO"].encode().decode("latin-1")
         return app(environ, start_response)
 
     return httpx.WSGITransport(app=as_served)
