@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -18,6 +19,31 @@ BAD_IDS = [
     pytest.param("1.5", id="fraction"),
     pytest.param("9223372036854775808", id="past-bigint"),
     pytest.param("99999999999999999999999999", id="far-past-bigint"),
+]
+# Decimal digits of other scripts, which str.isdigit(), `\d` and int() accept as 0-9.
+SCRIPTS = {
+    "arabic-indic": "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",
+    "full-width": "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19",
+    "devanagari": "\u0966\u0967\u0968\u0969\u096a\u096b\u096c\u096d\u096e\u096f",
+}
+
+
+def in_digits(digits: str, user_id: int, *, last_only: bool = False) -> str:
+    """`user_id` written in `digits` (another script's 0-9): all of it, or its last digit."""
+    ascii_digits = str(user_id)
+    kept = ascii_digits[:-1] if last_only else ""
+    return kept + ascii_digits[len(kept) :].translate(str.maketrans("0123456789", digits))
+
+
+# Other spellings of an existing user's id, each of which int() reads as that id: a router
+# or parser that accepts one finds the user (200, 204) where the contract says 404.
+RESPELLINGS = [
+    *(pytest.param(partial(in_digits, digits), id=script) for script, digits in SCRIPTS.items()),
+    *(
+        pytest.param(partial(in_digits, digits, last_only=True), id=f"{script}-inside")
+        for script, digits in SCRIPTS.items()
+    ),
+    pytest.param("+{}".format, id="leading-plus"),
 ]
 
 
@@ -40,6 +66,20 @@ def test_get_user_largest_id_is_unknown_not_an_error(client: httpx.Client) -> No
 def test_user_id_not_a_bigint_is_unknown(client: httpx.Client, method: str, user_id: str) -> None:
     json = {"name": "x"} if method == "PATCH" else None
     assert_problem(client.request(method, f"/users/{user_id}", json=json), 404)
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+@pytest.mark.parametrize("respell", RESPELLINGS)
+def test_user_id_spelled_otherwise_is_unknown(
+    client: httpx.Client, create_user: CreateUser, method: str, respell: Callable[[int], str]
+) -> None:
+    user = create_user()
+    while user["id"] < 10:  # two digits at least, so that "-inside" mixes scripts
+        user = create_user()
+    json = {"name": "x"} if method == "PATCH" else None
+    # httpx percent-encodes the path as UTF-8, as any client would.
+    assert_problem(client.request(method, f"/users/{respell(user['id'])}", json=json), 404)
+    assert assert_json(client.get(f"/users/{user['id']}"), 200) == user
 
 
 @pytest.mark.parametrize(
