@@ -1,5 +1,14 @@
 """A TCP proxy between an implementation and Postgres, which a test can cut and restore:
-the database becomes unreachable for the implementation without being stopped."""
+the database becomes unreachable for the implementation without being stopped. It also
+counts the round trips the implementation makes: one per ReadyForQuery the server sends
+(the message that ends every simple query and every Sync of the extended protocol).
+
+Only the framing is read, as the protocol describes it ("Message Flow", "Message
+Formats"): the client opens with untyped packets (an SSLRequest or GSSENCRequest, each
+answered by one untyped byte, then the StartupMessage, or a CancelRequest); from then on
+every message is a type byte and a 4-byte big-endian length that counts itself but not
+the type. Messages arrive split across reads and several to a read.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +16,145 @@ import contextlib
 import socket
 import struct
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 from urllib.parse import urlsplit
+
+SSL_REQUEST = 80877103  # the codes of the untyped packets a client opens with
+GSSENC_REQUEST = 80877104
+CANCEL_REQUEST = 80877102
+PROTOCOL_3 = 3  # a StartupMessage's code is the protocol version, major in the high 16 bits
+NEGOTIATION_REFUSED = ord("N")  # the answer that keeps the connection unencrypted
+READY_FOR_QUERY = ord("Z")
+
+
+class RoundTrips:
+    """The ReadyForQuery messages the server sent over every connection through the proxy,
+    and when the proxy last relayed a byte either way. Safe to use from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._unreadable = 0
+        self._last_traffic = time.monotonic()
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return self._count
+
+    @property
+    def unreadable(self) -> int:
+        """Connections whose messages the proxy could not read (encrypted, or not the
+        protocol): their round trips are missing from `count`."""
+        with self._lock:
+            return self._unreadable
+
+    def reset(self) -> None:
+        with self._lock:
+            self._count = 0
+
+    def settle(self, quiet: float = 0.1, timeout: float = 5.0) -> int:
+        """The count once no byte has crossed the proxy for `quiet` seconds, so that work a
+        service does after it has answered (a pool's reset on release) is in it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                idle = time.monotonic() - self._last_traffic
+                count = self._count
+            if idle >= quiet:
+                return count
+            if time.monotonic() + quiet - idle > deadline:
+                raise TimeoutError(
+                    f"the database traffic did not pause for {quiet} s in {timeout} s"
+                )
+            time.sleep(quiet - idle)
+
+    def _relayed(self, ready: int) -> None:
+        with self._lock:
+            self._count += ready
+            self._last_traffic = time.monotonic()
+
+    def _lost(self) -> None:
+        with self._lock:
+            self._unreadable += 1
+
+
+class Framing:
+    """Where one connection's bytes stand in the protocol, read as they are relayed and
+    before they are passed on (so that the count is in place before the peer sees it)."""
+
+    def __init__(self, round_trips: RoundTrips) -> None:
+        self._round_trips = round_trips
+        self._lock = threading.Lock()  # the client's side tells the server's side what to expect
+        self._readable = True
+        self._opening = bytearray()  # the client's untyped packet, so far
+        self._started = False  # StartupMessage or CancelRequest sent: typed messages follow
+        self._answers = 0  # negotiation answers (one untyped byte each) the server owes
+        self._header = bytearray()  # the server's current message header, so far
+        self._kind = 0
+        self._remaining: int | None = None  # of the current server message; None: between
+
+    def from_client(self, data: bytes) -> None:
+        with self._lock:
+            if self._readable and not self._started:
+                self._open(data)
+        self._round_trips._relayed(0)
+
+    def from_server(self, data: bytes) -> None:
+        with self._lock:
+            ready = self._read(data) if self._readable else 0
+        self._round_trips._relayed(ready)
+
+    def _lose(self) -> None:
+        self._readable = False
+        self._round_trips._lost()
+
+    def _open(self, data: bytes) -> None:
+        self._opening += data
+        while len(self._opening) >= 8:
+            length, code = struct.unpack_from("!ii", self._opening)
+            if code in (SSL_REQUEST, GSSENC_REQUEST):
+                self._answers += 1  # the client waits for the answer: nothing follows yet
+            elif code == CANCEL_REQUEST or code >> 16 == PROTOCOL_3:
+                self._started = True
+                return
+            else:  # direct TLS (its record header), or not PostgreSQL
+                self._lose()
+                return
+            del self._opening[:length]
+
+    def _read(self, data: bytes) -> int:
+        """The ReadyForQuery messages that `data` completes."""
+        ready, i, end = 0, 0, len(data)
+        while i < end:
+            if self._remaining is None:
+                if self._answers:  # 'S' or 'G': TLS or GSSAPI from here on, unreadable
+                    self._answers -= 1
+                    if data[i] != NEGOTIATION_REFUSED:
+                        self._lose()
+                        return ready
+                    i += 1
+                    continue
+                take = min(5 - len(self._header), end - i)
+                self._header += data[i : i + take]
+                i += take
+                if len(self._header) < 5:
+                    break
+                kind, length = struct.unpack_from("!BI", self._header)
+                self._header.clear()
+                if length < 4:
+                    self._lose()
+                    return ready
+                self._kind, self._remaining = kind, length - 4
+            step = min(self._remaining, end - i)
+            self._remaining -= step
+            i += step
+            if self._remaining == 0:
+                ready += self._kind == READY_FOR_QUERY
+                self._remaining = None
+        return ready
 
 
 class TcpProxy:
@@ -20,6 +166,7 @@ class TcpProxy:
         self._live: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._accept, name="tcp-proxy", daemon=True)
+        self.round_trips = RoundTrips()
 
     @classmethod
     def to_database(cls, url: str) -> TcpProxy:
@@ -88,9 +235,12 @@ class TcpProxy:
             threading.Thread(target=self._relay, args=(client, server), daemon=True).start()
 
     def _relay(self, client: socket.socket, server: socket.socket) -> None:
-        upstream = threading.Thread(target=self._pump, args=(client, server), daemon=True)
+        framing = Framing(self.round_trips)
+        upstream = threading.Thread(
+            target=self._pump, args=(client, server, framing.from_client), daemon=True
+        )
         upstream.start()
-        self._pump(server, client)
+        self._pump(server, client, framing.from_server)
         upstream.join()
         with self._lock:
             self._live.difference_update((client, server))
@@ -98,9 +248,10 @@ class TcpProxy:
         server.close()
 
     @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(source: socket.socket, sink: socket.socket, read: Callable[[bytes], None]) -> None:
         try:
             while data := source.recv(65536):
+                read(data)
                 sink.sendall(data)
         except OSError:
             pass

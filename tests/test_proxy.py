@@ -1,12 +1,14 @@
 """The conformance suite's TCP proxy: a cut must end the connections at Postgres too, or
-every implementation keeps its old pool open beside the new one after the 503 test."""
+every implementation keeps its old pool open beside the new one after the 503 test; and
+it counts round trips (ReadyForQuery messages) exactly, however the bytes are split."""
 
+import struct
 import time
 
 import psycopg
 import pytest
 
-from conformance.proxy import TcpProxy
+from conformance.proxy import GSSENC_REQUEST, SSL_REQUEST, Framing, RoundTrips, TcpProxy
 from rosetta.database import admin_url
 
 
@@ -23,3 +25,74 @@ def test_cut_closes_the_connection_at_both_ends() -> None:
         while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
             assert time.monotonic() < deadline, f"backend {pid} still open after the cut"
             time.sleep(0.05)
+
+
+@pytest.mark.parametrize("sslmode", ["disable", "prefer"])  # prefer: an SSLRequest, refused
+def test_round_trips_are_counted_exactly(sslmode: str) -> None:
+    proxy = TcpProxy.to_database(admin_url())
+    with proxy, psycopg.connect(proxy.route(admin_url()), autocommit=True, sslmode=sslmode) as conn:
+        assert proxy.round_trips.count == 1  # the startup ends with a ReadyForQuery
+        for _ in range(3):
+            conn.execute("SELECT 1")
+        assert proxy.round_trips.count == 4
+        proxy.round_trips.reset()
+        conn.execute("SELECT 'Z'")
+        assert proxy.round_trips.settle() == 1
+        assert proxy.round_trips.unreadable == 0
+
+
+def packet(code: int, payload: bytes = b"") -> bytes:
+    """An untyped packet of the client's opening: length, code, payload."""
+    return struct.pack("!ii", 8 + len(payload), code) + payload
+
+
+def message(kind: bytes, body: bytes = b"") -> bytes:
+    return kind + struct.pack("!i", 4 + len(body)) + body
+
+
+CLIENT = packet(GSSENC_REQUEST), packet(SSL_REQUEST), packet(3 << 16, b"user\0ada\0\0")
+# Both negotiations refused, startup, then `SELECT 'Z'` twice, with a ReadyForQuery in a row.
+SERVER = b"".join(
+    [
+        b"N",
+        b"N",
+        message(b"R", struct.pack("!i", 0)),
+        message(b"S", b"TimeZone\0UTC\0"),
+        message(b"K", struct.pack("!ii", 42, 7)),
+        message(b"Z", b"I"),
+        *2
+        * [message(b"T", b"..."), message(b"D", message(b"Z", b"I")), message(b"C", b"SELECT 1\0")],
+        message(b"Z", b"I"),
+        message(b"Z", b"I"),
+        message(b"n"),  # NoData: an empty body
+    ]
+)
+
+
+def counted(server_reads: list[bytes]) -> RoundTrips:
+    round_trips = RoundTrips()
+    framing = Framing(round_trips)
+    for data in CLIENT:  # the client's side speaks first, one packet at a time
+        framing.from_client(data)
+    for data in server_reads:
+        framing.from_server(data)
+    return round_trips
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 6, 7, 64], ids=lambda size: f"reads-of-{size}")
+def test_round_trips_are_counted_across_split_reads(size: int) -> None:
+    reads = [SERVER[i : i + size] for i in range(0, len(SERVER), size)]
+    assert counted(reads).count == 3
+
+
+def test_round_trips_are_counted_at_every_split_point() -> None:
+    for cut in range(len(SERVER) + 1):
+        assert counted([SERVER[:cut], SERVER[cut:]]).count == 3, f"split at byte {cut}"
+
+
+def test_round_trips_of_an_encrypted_connection_are_reported_unreadable() -> None:
+    round_trips = RoundTrips()
+    framing = Framing(round_trips)
+    framing.from_client(packet(SSL_REQUEST))
+    framing.from_server(b"S" + message(b"Z", b"I"))  # TLS bytes, whatever they look like
+    assert (round_trips.count, round_trips.unreadable) == (0, 1)
