@@ -1,12 +1,8 @@
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 import yaml
 from django.apps import AppConfig
-
-# Plain Django has no OpenAPI generator: the service serves the contract itself. A copy of
-# this implementation taken out of the repository takes the file along (see README.md).
-CONTRACT = Path(__file__).resolve().parents[3] / "shared_contract" / "openapi.yaml"
 
 
 class RosettaConfig(AppConfig):
@@ -14,5 +10,6 @@ class RosettaConfig(AppConfig):
     openapi: dict[str, Any]
 
     def ready(self) -> None:
-        """Load the contract once, at startup."""
-        self.openapi = yaml.safe_load(CONTRACT.read_text())
+        """Plain Django has no OpenAPI generator: load the contract, package data (a copy
+        of shared_contract/openapi.yaml), once at startup to serve it."""
+        self.openapi = yaml.safe_load((files(__package__) / "openapi.yaml").read_text())
