@@ -19,6 +19,7 @@ from rosetta_django.problems import ValidationFailedError
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
+BIGINT_MAX = 2**63 - 1
 
 
 def no_control_characters(value: str) -> None:
@@ -29,6 +30,19 @@ def no_control_characters(value: str) -> None:
 def not_blank(value: str) -> None:
     if value.isspace():
         raise ValidationError("must contain a character that is not whitespace", code="blank")
+
+
+def decimal_integer(value: str) -> int:
+    """Decimal digits only: IntegerField would also take "2.0", and int() " 5", "1_000" and
+    other scripts' digits."""
+    if not DECIMAL_INTEGER.fullmatch(value):
+        raise ValidationError("must be a decimal integer", code="invalid")
+    return int(value)
+
+
+def rfc3339(value: datetime) -> str:
+    """UTC, always six fractional digits and `Z`, as the contract fixes it."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class JsonStringField(forms.CharField):
@@ -48,14 +62,10 @@ class JsonStringField(forms.CharField):
 
 
 class DecimalIntegerField(forms.IntegerField):
-    """A query parameter in decimal digits only (IntegerField would also take "2.0")."""
+    """A query parameter in decimal digits only."""
 
     def to_python(self, value: Any) -> int | None:
-        if value is None:
-            return None
-        if not DECIMAL_INTEGER.fullmatch(value):
-            raise ValidationError("must be a decimal integer", code="invalid")
-        return int(value)
+        return None if value is None else decimal_integer(value)
 
 
 def email_field(*, required: bool = True) -> JsonStringField:
@@ -108,7 +118,7 @@ class ListForm(ContractForm):
     ignore_unknown = True
 
     limit = DecimalIntegerField(required=False, min_value=1, max_value=100)
-    offset = DecimalIntegerField(required=False, min_value=0, max_value=2**63 - 1)
+    offset = DecimalIntegerField(required=False, min_value=0, max_value=BIGINT_MAX)
     email = email_field(required=False)
 
     def clean_limit(self) -> int:
@@ -119,11 +129,6 @@ class ListForm(ContractForm):
 
     def clean_email(self) -> str | None:
         return self.cleaned_data["email"] or None
-
-
-def rfc3339(value: datetime) -> str:
-    """UTC, always six fractional digits and `Z`, as the contract fixes it."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def user_public(user: User) -> dict[str, Any]:

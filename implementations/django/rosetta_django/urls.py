@@ -7,20 +7,22 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path, register_converter
 
 from rosetta_django import views
+from rosetta_django.forms import BIGINT_MAX
 from rosetta_django.problems import MethodNotAllowedError
 
 View = Callable[..., Coroutine[Any, Any, HttpResponse]]
 
 
-class UserId:
-    """A path segment that can name a user: the decimal form of 1..2**63-1. Anything else
-    matches no route, so it is a 404 like an id that names no user (never a 422)."""
+class UserIdConverter:
+    """A path segment that can name a user: 1..BIGINT_MAX in ASCII digits, no sign, no
+    leading zero. Anything else matches no route, so it is a 404 like an id that names no
+    user (never a 422)."""
 
-    regex = "[0-9]+"
+    regex = "[1-9][0-9]{0,18}"
 
     def to_python(self, value: str) -> int:
         user_id = int(value)
-        if not 1 <= user_id <= 2**63 - 1:
+        if user_id > BIGINT_MAX:
             raise ValueError(value)  # Django's signal for "this route does not match"
         return user_id
 
@@ -41,7 +43,7 @@ def methods(**handlers: View) -> View:
     return view
 
 
-register_converter(UserId, "user_id")
+register_converter(UserIdConverter, "user_id")
 
 urlpatterns = [
     path("users", methods(GET=views.list_users, POST=views.create_user)),

@@ -15,11 +15,11 @@ from rosetta_django.models import User
 from rosetta_django.problems import MalformedBodyError, UnsupportedMediaTypeError, UserNotFoundError
 
 
-def reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+def reject_constant(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
-def json_body(request: HttpRequest) -> Any:
+def read_json(request: HttpRequest) -> Any:
     """The body as JSON, checked in the contract's order: its size (request.body raises
     RequestDataTooBig past DATA_UPLOAD_MAX_MEMORY_SIZE), its media type, its syntax."""
     body = request.body
@@ -51,7 +51,7 @@ async def list_users(request: HttpRequest) -> JsonResponse:
 
 async def create_user(request: HttpRequest) -> JsonResponse:
     """Create a user"""
-    user = await User.objects.acreate(**UserForm(json_body(request)).cleaned())
+    user = await User.objects.acreate(**UserForm(read_json(request)).cleaned())
     return JsonResponse(user_public(user), status=201, headers={"Location": f"/users/{user.id}"})
 
 
@@ -62,7 +62,7 @@ async def get_user(request: HttpRequest, id: int) -> JsonResponse:
 
 async def update_user(request: HttpRequest, id: int) -> JsonResponse:
     """Update a user"""
-    changes = UserForm(json_body(request), partial=True).cleaned()
+    changes = UserForm(read_json(request), partial=True).cleaned()
     # UPDATE ... SET only what was sent; the database's trigger moves updated_at.
     if changes and not await User.objects.filter(pk=id).aupdate(**changes):
         raise UserNotFoundError()
