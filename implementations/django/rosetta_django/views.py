@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Value
+from django.db.models import Count, Value, Window
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -44,8 +44,13 @@ async def list_users(request: HttpRequest) -> JsonResponse:
         users = users.alias(email_lower=Lower("email")).filter(
             email_lower=Lower(Value(params["email"]))
         )
-    total = await users.acount()
-    items = [user_public(user) async for user in users[offset : offset + limit]]
+    # The page and the total in one statement, so from one snapshot: COUNT(*) OVER ().
+    # An empty page carries no total, and asks for it.
+    counted = users.annotate(total=Window(Count("*")))
+    page = [user async for user in counted[offset : offset + limit]]
+    # mypy, without the django-stubs plugin, cannot see an annotation's attribute.
+    total = page[0].total if page else await users.acount()  # type: ignore[attr-defined]
+    items = [user_public(user) for user in page]
     return JsonResponse({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
@@ -63,7 +68,8 @@ async def get_user(request: HttpRequest, id: int) -> JsonResponse:
 async def update_user(request: HttpRequest, id: int) -> JsonResponse:
     """Update a user"""
     changes = UserForm(read_json(request), partial=True).cleaned()
-    # UPDATE ... SET only what was sent; the database's trigger moves updated_at.
+    # UPDATE ... SET only what was sent; the database's trigger moves updated_at. Django's
+    # ORM has no UPDATE ... RETURNING: the row is read back.
     if changes and not await User.objects.filter(pk=id).aupdate(**changes):
         raise UserNotFoundError()
     return JsonResponse(user_public(await User.objects.aget(pk=id)))
@@ -71,7 +77,9 @@ async def update_user(request: HttpRequest, id: int) -> JsonResponse:
 
 async def delete_user(request: HttpRequest, id: int) -> HttpResponse:
     """Delete a user"""
-    deleted, _ = await User.objects.filter(pk=id).adelete()
+    # A model's delete, with no relations or signals to follow, is one DELETE; a
+    # queryset's would wrap it in a transaction.
+    deleted, _ = await User(pk=id).adelete()
     if not deleted:
         raise UserNotFoundError()
     return HttpResponse(status=204, content_type=None)
