@@ -68,10 +68,10 @@ DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
 
 INSTALLED_APPS = ["rosetta_django"]
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "rosetta_django.problems.ProblemMiddleware",
-]
+# Under ASGI, Django runs a middleware's process_request and process_response in a thread
+# (a hop each way); ProblemMiddleware has neither, only process_exception. Hence no
+# SecurityMiddleware: its headers are for browsers loading pages, not for this JSON API.
+MIDDLEWARE = ["rosetta_django.problems.ProblemMiddleware"]
 ROOT_URLCONF = "rosetta_django.urls"
 WSGI_APPLICATION = "rosetta_django.wsgi.application"
 
