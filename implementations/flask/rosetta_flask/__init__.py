@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "SQLAlchemy 2 + psycopg 3",
     "servers": ["gunicorn", "granian"],
     "app": "rosetta_flask.app:create_app",
+    "settings": "rosetta_flask.settings:Settings",
 }

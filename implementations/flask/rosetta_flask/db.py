@@ -1,29 +1,30 @@
-"""The shared `users` table through SQLAlchemy 2 and psycopg 3; the schema itself lives in db/."""
+"""The shared `users` table through SQLAlchemy 2 on psycopg 3 (not created here)."""
 
 import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy
 from flask import Flask, current_app, g
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    Engine,
     FetchedValue,
     Identity,
-    create_engine,
-    event,
+    delete,
     func,
+    insert,
     make_url,
     select,
     text,
+    update,
 )
-from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from .problems import UserNotFound
-
-BIGINT_MAX = 2**63 - 1
+from .problems import UserNotFoundError
+from .settings import Settings
 
 
 class Base(DeclarativeBase):
@@ -31,11 +32,11 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """Mapped onto the table of db/schema.sql; metadata is never used to create it."""
+    """Mapped onto the shared `users` table, whose schema is the database's: metadata is
+    never used to create it. The id and the timestamps are the database's too (identity,
+    defaults, triggers)."""
 
     __tablename__ = "users"
-    # Timestamps are the database's (defaults and triggers); RETURNING brings them back.
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     email: Mapped[str]
@@ -48,31 +49,27 @@ class User(Base):
     )
 
 
+def create_engine(settings: Settings) -> Engine:
+    # No pre-ping: a connection broken by an outage fails once, SQLAlchemy takes the error
+    # for a disconnect and discards it (and the pool's other connections), and that request
+    # is a 503.
+    url = make_url(settings.database_url).set(drivername="postgresql+psycopg")
+    return sqlalchemy.create_engine(
+        url,
+        pool_size=settings.database_pool_size,
+        max_overflow=0,
+        pool_timeout=settings.database_connect_timeout,
+        connect_args={"connect_timeout": settings.database_connect_timeout},
+    )
+
+
 def init_app(app: Flask) -> None:
     """The engine lives as long as the app; each request gets its own session from it."""
-    url = make_url(app.config["DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    timeout = app.config["DATABASE_CONNECT_TIMEOUT"]
-    engine = create_engine(
-        url,
-        pool_size=app.config["DATABASE_POOL_SIZE"],
-        max_overflow=0,
-        pool_pre_ping=True,  # connections broken while the database was away are replaced
-        pool_timeout=timeout,
-        connect_args={"connect_timeout": timeout},
-    )
-    event.listen(engine, "handle_error", discard_on_failed_ping)
+    engine = create_engine(app.config["SETTINGS"])
+    app.extensions["sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     # WSGI has no shutdown event: the pool is closed when the app goes away or the process ends.
     weakref.finalize(app, engine.dispose)
-    app.extensions["sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(close_session)
-
-
-def discard_on_failed_ping(context: ExceptionContext) -> None:
-    """A connection that fails its pre-ping is replaced, whatever the driver said. When the
-    link drops during the ping, psycopg's OperationalError can surface as the ProgrammingError
-    of SQLAlchemy restoring autocommit, which SQLAlchemy does not take for a disconnect."""
-    if context.is_pre_ping:
-        context.is_disconnect = True
 
 
 def get_session() -> Session:
@@ -91,43 +88,55 @@ def close_session(exception: BaseException | None = None) -> None:
         session.close()
 
 
+# Each function below ends the session's transaction with COMMIT, reads too: a ROLLBACK
+# would make psycopg forget the statements it has prepared on the connection.
+
+
 def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
+    session.commit()
 
 
 def list_users(
     session: Session, *, limit: int, offset: int, email: str | None
 ) -> tuple[Sequence[User], int]:
+    """The page and the count of all matches, from the one transaction's snapshot."""
     query = select(User)
     if email is not None:
         query = query.where(func.lower(User.email) == func.lower(email))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    users = session.scalars(query.order_by(User.id).limit(limit).offset(offset))
-    return users.all(), total or 0
+    users = session.scalars(query.order_by(User.id).limit(limit).offset(offset)).all()
+    session.commit()
+    return users, total or 0
 
 
 def create_user(session: Session, values: dict[str, Any]) -> User:
-    user = User(**values)
-    session.add(user)
+    user = session.scalars(insert(User).values(values).returning(User)).one()
     session.commit()
     return user
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id) if 0 < user_id <= BIGINT_MAX else None
+    user = session.get(User, user_id)
+    session.commit()
     if user is None:
-        raise UserNotFound(user_id)
+        raise UserNotFoundError(user_id)
     return user
 
 
 def update_user(session: Session, user_id: int, changes: dict[str, Any]) -> User:
-    user = get_user(session, user_id)
-    for field, value in changes.items():
-        setattr(user, field, value)
+    if not changes:  # `{}` changes nothing, and an UPDATE needs something to set
+        return get_user(session, user_id)
+    statement = update(User).where(User.id == user_id).values(changes).returning(User)
+    user = session.scalar(statement)
     session.commit()
+    if user is None:
+        raise UserNotFoundError(user_id)
     return user
 
 
 def delete_user(session: Session, user_id: int) -> None:
-    session.delete(get_user(session, user_id))
+    deleted = session.scalar(delete(User).where(User.id == user_id).returning(User.id))
     session.commit()
+    if deleted is None:
+        raise UserNotFoundError(user_id)

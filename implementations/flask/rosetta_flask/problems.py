@@ -1,15 +1,18 @@
 """Every error as RFC 9457 problem details, mapped in this one module.
 
-HTTPException               Werkzeug's, raised by Flask and by the handlers
- +-- BadRequest             400: the body is not JSON
- +-- NotFound               404: no route; UserNotFound, no such user
- +-- MethodNotAllowed       405, with Allow
- +-- RequestEntityTooLarge  413: over MAX_CONTENT_LENGTH
- +-- UnsupportedMediaType   415
- +-- InternalServerError    500: anything unexpected (Flask logs it first)
-pydantic.ValidationError    422
-IntegrityError              409 (the unique index) or 422 (a check constraint)
-OperationalError, ...       503: the database is unreachable
+HTTPException                       Werkzeug's, raised by Flask and by the handlers
+ +-- BadRequest                     400
+ |    +-- MalformedBodyError        the body is not JSON
+ +-- NotFound                       404: no route
+ |    +-- UserNotFoundError         no such user
+ +-- MethodNotAllowed               405, with Allow
+ +-- RequestEntityTooLarge          413: over MAX_CONTENT_LENGTH
+ +-- UnsupportedMediaType           415
+ |    +-- UnsupportedMediaTypeError not application/json
+ +-- InternalServerError            500: anything unexpected (logged by Flask first)
+pydantic.ValidationError            422
+IntegrityError                      409 (the unique index) or 422 (a check constraint)
+OperationalError, ...               503: the database is unreachable
 """
 
 import io
@@ -18,11 +21,10 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify
-from psycopg.errors import UniqueViolation
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, NotFound
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound, UnsupportedMediaType
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -64,39 +66,51 @@ def problem(
     return response
 
 
-class UserNotFound(NotFound):
+class MalformedBodyError(BadRequest):
+    description = "The body is empty or not valid JSON."
+
+
+class UserNotFoundError(NotFound):
     def __init__(self, user_id: int) -> None:
         super().__init__(f"No user has the id {user_id}.")
 
 
+class UnsupportedMediaTypeError(UnsupportedMediaType):
+    description = "The body must be sent as application/json."
+
+
+def field_errors(exc: ValidationError) -> FieldErrors:
+    """One entry per offending member or parameter, named as the contract says."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        # A body that is not an object fails at the model itself, with an empty location.
+        field = str(error["loc"][0]) if error["loc"] else "body"
+        errors.setdefault(field, error["msg"])
+    return [{"field": field, "message": message} for field, message in errors.items()]
+
+
 def on_http_exception(exc: HTTPException) -> Response:
-    """Werkzeug's errors, Flask's own included, with their headers (Allow on a 405)."""
+    """Werkzeug's errors, Flask's own included, with their headers (Allow on a 405: every
+    method of the path's rules, HEAD and OPTIONS included)."""
     status = exc.code or 500
     if status == 500:
         detail = "The server could not complete the request."
     else:
-        detail = exc.description or HTTPStatus(status).phrase
+        detail = exc.description or HTTPStatus(status).description
     headers = [(key, value) for key, value in exc.get_headers() if key.lower() != "content-type"]
     return problem(status, detail, headers=headers)
 
 
 def on_validation_error(exc: ValidationError) -> Response:
-    """One entry per offending member or parameter, named as the contract says; a body that
-    is not an object at all has an empty location and is reported as `body`."""
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        loc = error["loc"]
-        errors.setdefault(str(loc[0]) if loc else "body", error["msg"])
-    fields = [{"field": field, "message": message} for field, message in errors.items()]
-    return problem(422, "The request breaks a rule of the contract.", errors=fields)
+    return problem(422, "The request breaks a rule of the contract.", errors=field_errors(exc))
 
 
-def on_integrity_error(exc: IntegrityError) -> Response:
+def integrity_problem(exc: IntegrityError) -> Response:
     """The one place where the database's verdict on a write becomes a problem."""
-    if isinstance(exc.orig, UniqueViolation):
+    error = exc.driver_exception  # psycopg's
+    if getattr(error, "sqlstate", None) == "23505":  # unique_violation
         return problem(409, "Another user already has this email address.")
-    diag = getattr(exc.orig, "diag", None)
-    constraint = str(getattr(diag, "constraint_name", "") or "")
+    constraint = str(getattr(getattr(error, "diag", None), "constraint_name", "") or "")
     field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
     errors = [{"field": field, "message": "violates " + constraint}]
     return problem(422, "The database refused the value.", errors=errors)
@@ -110,8 +124,8 @@ def init_app(app: Flask) -> None:
     # On the app, not a blueprint: 404 and 405 are raised by routing, before any blueprint.
     app.register_error_handler(HTTPException, on_http_exception)
     app.register_error_handler(ValidationError, on_validation_error)
-    app.register_error_handler(IntegrityError, on_integrity_error)
-    for unreachable in (OperationalError, InterfaceError, PoolTimeout):
+    app.register_error_handler(IntegrityError, integrity_problem)
+    for unreachable in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(unreachable, on_database_unreachable)
 
 

@@ -1,44 +1,48 @@
-"""The handlers, one per operationId of shared_contract/openapi.yaml."""
+"""The handlers, one per operationId of the contract."""
 
 import json
 from typing import Any, NoReturn
 
 from flask import Blueprint, current_app, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter
 
 from . import db
-from .schemas import Health, ListParams, UserCreate, UserPage, UserPublic, UserUpdate
+from .problems import MalformedBodyError, UnsupportedMediaTypeError, UserNotFoundError
+from .schemas import BIGINT_MAX, Health, ListParams, UserCreate, UserPage, UserPublic, UserUpdate
 
 bp = Blueprint("api", __name__)
 
-USER_PATH = "/users/<user_id:id>"
-
 
 class UserIdConverter(IntegerConverter):
-    """Werkzeug's int converter on ASCII digits only (its pattern takes any script's digits,
-    U+0661 for 1): "-1", "1.5" or "abc" match no route, so 404. Werkzeug checks a converter's
-    min/max only after the method (PATCH /users/0 would be 405), so db.get_user answers 404
-    to ids outside the bigint range instead."""
+    """`{id}` in ASCII digits with no leading zero; any other spelling matches no route, so
+    404 (Werkzeug's `int` takes other scripts' digits: U+0661 reads as 1). An id past
+    BIGINT_MAX is a 404 raised here: Werkzeug compares the methods of the path's rules
+    before it converts, so the converter's ValidationError would make a PATCH 405."""
 
-    regex = "[0-9]+"
+    regex = "[1-9][0-9]{0,18}"
+
+    def to_python(self, value: str) -> int:
+        user_id = int(value)
+        if user_id > BIGINT_MAX:
+            raise UserNotFoundError(user_id)
+        return user_id
 
 
-def json_body() -> Any:
+def read_json() -> Any:
     """The body as JSON, checked in the contract's order: over the limit (413), not
     application/json (415), not JSON (400). `request.get_json()` checks the media type
     before the size, takes any `+json` type, and decodes UTF-16 and UTF-32 as well."""
     data = request.get_data()  # over MAX_CONTENT_LENGTH: 413
     if request.mimetype != "application/json":
-        raise UnsupportedMediaType("The body must be sent as application/json.")
+        raise UnsupportedMediaTypeError()
     try:
-        return json.loads(data.decode(), parse_constant=not_json)
-    except ValueError as exc:  # UnicodeDecodeError included
-        raise BadRequest("The body is not valid JSON.") from exc
+        return json.loads(data.decode(), parse_constant=reject_constant)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise MalformedBodyError() from exc
 
 
-def not_json(constant: str) -> NoReturn:
+def reject_constant(constant: str) -> NoReturn:
     """Python's json module reads NaN and Infinity, which JSON does not have."""
     raise ValueError(f"{constant} is not JSON")
 
@@ -58,27 +62,28 @@ def list_users() -> dict[str, Any]:
 @bp.post("/users")
 def create_user() -> ResponseReturnValue:
     """Create a user"""
-    body = UserCreate.model_validate(json_body())
+    body = UserCreate.model_validate(read_json())
     user = db.create_user(db.get_session(), body.model_dump())
     location = url_for(".get_user", id=user.id)
     return UserPublic.model_validate(user).model_dump(mode="json"), 201, {"Location": location}
 
 
-@bp.get(USER_PATH)
+@bp.get("/users/<user_id:id>")
 def get_user(id: int) -> dict[str, Any]:
     """Get a user"""
-    return UserPublic.model_validate(db.get_user(db.get_session(), id)).model_dump(mode="json")
+    user = db.get_user(db.get_session(), id)
+    return UserPublic.model_validate(user).model_dump(mode="json")
 
 
-@bp.patch(USER_PATH)
+@bp.patch("/users/<user_id:id>")
 def update_user(id: int) -> dict[str, Any]:
     """Update a user"""
-    body = UserUpdate.model_validate(json_body())
+    body = UserUpdate.model_validate(read_json())
     user = db.update_user(db.get_session(), id, body.model_dump(exclude_unset=True))
     return UserPublic.model_validate(user).model_dump(mode="json")
 
 
-@bp.delete(USER_PATH)
+@bp.delete("/users/<user_id:id>")
 def delete_user(id: int) -> ResponseReturnValue:
     """Delete a user"""
     db.delete_user(db.get_session(), id)
@@ -89,11 +94,11 @@ def delete_user(id: int) -> ResponseReturnValue:
 def health() -> dict[str, Any]:
     """Health check"""
     db.ping(db.get_session())
-    return Health().model_dump()
+    return Health(status="ok").model_dump()
 
 
 @bp.get("/openapi.json")
 def openapi() -> dict[str, Any]:
-    """The contract itself, loaded at startup: Flask has no OpenAPI generator."""
+    """The contract itself, loaded by the factory: Flask has no OpenAPI generator."""
     document: dict[str, Any] = current_app.extensions["openapi"]
     return document

@@ -1,4 +1,4 @@
-"""Request and response models: the rules of shared_contract/, in Pydantic."""
+"""Request and response models: the rules of the contract, in Pydantic."""
 
 import re
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from pydantic import (
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
+BIGINT_MAX = 2**63 - 1
 
 
 def no_control_characters(value: str) -> str:
@@ -33,7 +34,8 @@ def not_blank(value: str) -> str:
 
 
 def decimal_integer(value: object) -> object:
-    """Query values arrive as strings; Pydantic would also take "2.0" or " 2" as 2."""
+    """Query values arrive as text; only ASCII digits make an integer (Pydantic's lax mode
+    would also take `2.0`, ` 2` or `1_000`)."""
     if isinstance(value, str) and not DECIMAL_INTEGER.fullmatch(value):
         raise ValueError("must be a decimal integer")
     return value
@@ -76,6 +78,8 @@ class UserUpdate(BaseModel):
 
 
 class UserPublic(BaseModel):
+    """The user."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -86,6 +90,8 @@ class UserPublic(BaseModel):
 
 
 class UserPage(BaseModel):
+    """One page of users, ordered by id."""
+
     items: list[UserPublic]
     total: int
     limit: int
@@ -93,7 +99,9 @@ class UserPage(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"] = "ok"
+    """The service and its database are up."""
+
+    status: Literal["ok"]
 
 
 class ListParams(BaseModel):
@@ -102,5 +110,5 @@ class ListParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: QueryInt = Field(default=20, ge=1, le=100)
-    offset: QueryInt = Field(default=0, ge=0, le=2**63 - 1)  # a bigint, for the database
+    offset: QueryInt = Field(default=0, ge=0, le=BIGINT_MAX)
     email: Email | None = None

@@ -1,26 +1,25 @@
-"""Settings read from the environment once, by the factory, into Flask's config."""
+"""Settings read from the environment once, by the factory."""
 
 import os
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-DEFAULTS: dict[str, Any] = {
-    "DATABASE_POOL_SIZE": 10,
+
+@dataclass(frozen=True)
+class Settings:
+    """Read from the environment (`DATABASE_URL`, `DATABASE_POOL_SIZE`) by `from_env`."""
+
+    database_url: str
+    database_pool_size: int = 10
     # Seconds to wait for a connection before answering 503.
-    "DATABASE_CONNECT_TIMEOUT": 5,
-    # Flask answers 413 for bodies over this many bytes.
-    "MAX_CONTENT_LENGTH": 1024 * 1024,
-}
+    database_connect_timeout: float = 5.0
 
-
-def from_environ() -> dict[str, Any]:
-    """`DATABASE_URL` (required) and `DATABASE_POOL_SIZE`, under the same names as config keys.
-
-    Flask's own `config.from_prefixed_env()` only reads variables under a prefix (`FLASK_`),
-    and these two names are shared with every sibling implementation."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        raise RuntimeError("DATABASE_URL is not set (postgresql://user@host:port/database)")
-    pool_size = int(os.environ.get("DATABASE_POOL_SIZE", DEFAULTS["DATABASE_POOL_SIZE"]))
-    if pool_size < 1:
-        raise ValueError("DATABASE_POOL_SIZE must be at least 1")
-    return {"DATABASE_URL": url, "DATABASE_POOL_SIZE": pool_size}
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        url = environ.get("DATABASE_URL", "")
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL")
+        pool_size = int(environ.get("DATABASE_POOL_SIZE", "10"))
+        if pool_size < 1:
+            raise ValueError("DATABASE_POOL_SIZE must be at least 1")
+        return cls(database_url=url, database_pool_size=pool_size)
