@@ -4,8 +4,9 @@
 implementation = {
     "framework": "Quart",
     "interface": "asgi",
-    "validation": "Pydantic 2 (quart-schema)",
+    "validation": "Pydantic 2",
     "data_layer": "SQLAlchemy 2 async + asyncpg",
     "servers": ["hypercorn", "uvicorn"],
     "app": "rosetta_quart.app:create_app",
+    "settings": "rosetta_quart.settings:Settings",
 }

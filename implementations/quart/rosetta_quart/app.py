@@ -4,25 +4,30 @@ from collections.abc import Callable
 from typing import Any
 
 from quart import Quart
+from quart.json.provider import DefaultJSONProvider
 from quart_schema import DataSource, Info, OpenAPIProvider, QuartSchema
 from quart_schema.typing import Model
-from werkzeug.routing.converters import BaseConverter, IntegerConverter
+from werkzeug.routing.converters import BaseConverter
 
-from . import db, problems
-from .routes import blueprint, health_blueprint
-from .schemas import Problem
+from . import db, problems, routes
+from .schemas import BIGINT_MAX, Problem
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
 
 
+class JSONProvider(DefaultJSONProvider):
+    sort_keys = False  # members in the order of the models and of the contract
+
+
 def create_app(settings: Settings | None = None) -> Quart:
+    """Flask's `create_app(test_config=None)` on Quart, with `settings` in the place of
+    `test_config`: read from the environment unless a caller (a test) passes them."""
     settings = settings or Settings.from_env()
     app = Quart(__name__, static_folder=None)
-    # Quart answers 413 past this many bytes: at once from Content-Length, otherwise as
-    # soon as the bytes received pass it.
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_SIZE
-
+    # Quart answers 413 past MAX_CONTENT_LENGTH: at once from Content-Length, otherwise as
+    # soon as the bytes received pass it. db.init_app finds SETTINGS in the config.
+    app.config.from_mapping(SETTINGS=settings, MAX_CONTENT_LENGTH=MAX_BODY_SIZE)
     QuartSchema(
         app,
         info=Info(title="Users service", version="1.0.0"),
@@ -30,19 +35,11 @@ def create_app(settings: Settings | None = None) -> Quart:
         redoc_ui_path=None,
         scalar_ui_path=None,
     )
-    app.register_blueprint(blueprint)
-    app.register_blueprint(health_blueprint)
-    problems.register(app)
-
-    @app.before_serving
-    async def create_engine() -> None:
-        """The engine lives as long as the app serves; requests reach it through current_app."""
-        app.extensions[db.EXTENSION] = db.create_engine(settings)
-
-    @app.after_serving
-    async def dispose_engine() -> None:
-        await app.extensions.pop(db.EXTENSION).dispose()
-
+    app.json = JSONProvider(app)  # after QuartSchema, which installs a provider of its own
+    db.init_app(app)
+    problems.init_app(app)
+    app.url_map.converters["user_id"] = routes.UserIdConverter
+    app.register_blueprint(routes.bp)
     return app
 
 
@@ -60,11 +57,11 @@ class ContractOpenAPIProvider(OpenAPIProvider):
         return camel_case(func.__name__)
 
     def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
-        # quart-schema documents an int converter as a bare integer; the only one here is a
-        # user's id, a positive bigint (db.get_user holds the bounds).
+        # quart-schema documents an int converter as a bare integer; a user's id is a
+        # positive bigint.
         parameter = super().build_path_parameter(name, converter)
-        if isinstance(converter, IntegerConverter):
-            parameter["schema"].update(format="int64", minimum=1, maximum=db.BIGINT_MAX)
+        if isinstance(converter, routes.UserIdConverter):
+            parameter["schema"].update(format="int64", minimum=1, maximum=BIGINT_MAX)
         return parameter
 
     def build_request_body(

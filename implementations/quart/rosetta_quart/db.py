@@ -1,21 +1,33 @@
-"""The shared `users` table through SQLAlchemy 2 async; the schema itself lives in db/."""
+"""The shared `users` table through SQLAlchemy 2 async on asyncpg (not created here)."""
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from quart import current_app
-from sqlalchemy import BigInteger, DateTime, FetchedValue, Identity, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from quart import Quart, current_app, g
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    FetchedValue,
+    Identity,
+    delete,
+    func,
+    insert,
+    make_url,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .problems import UserNotFound
+from .problems import UserNotFoundError
 from .settings import Settings
-
-BIGINT_MAX = 2**63 - 1
-# Where the app keeps its engine while it is serving (Flask's `app.extensions` registry).
-EXTENSION = "sqlalchemy"
 
 
 class Base(DeclarativeBase):
@@ -23,11 +35,11 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """Mapped onto the table of db/schema.sql; metadata is never used to create it."""
+    """Mapped onto the shared `users` table, whose schema is the database's: metadata is
+    never used to create it. The id and the timestamps are the database's too (identity,
+    defaults, triggers)."""
 
     __tablename__ = "users"
-    # Timestamps are the database's (defaults and triggers); RETURNING brings them back.
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     email: Mapped[str]
@@ -41,65 +53,93 @@ class User(Base):
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    # postgresql:// (or postgres://) names the driver asyncpg for SQLAlchemy.
-    url = "postgresql+asyncpg://" + settings.database_url.partition("://")[2]
+    # No pre-ping: a connection broken by an outage fails once, SQLAlchemy takes the error
+    # for a disconnect and discards it (and the pool's other connections), and that request
+    # is a 503.
+    url = make_url(settings.database_url).set(drivername="postgresql+asyncpg")
     return create_async_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=0,
-        pool_pre_ping=True,  # connections broken while the database was away are replaced
         pool_timeout=settings.database_connect_timeout,
         connect_args={"timeout": settings.database_connect_timeout},
     )
 
 
-@asynccontextmanager
-async def transaction() -> AsyncIterator[AsyncSession]:
-    """One session and one transaction, on the engine of the app that is serving; a
-    constraint the database rejects propagates as IntegrityError to problems.py."""
-    engine: AsyncEngine = current_app.extensions[EXTENSION]
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        yield session
+def init_app(app: Quart) -> None:
+    """The engine lives as long as the app; each request gets its own session from it."""
+    engine = create_engine(app.config["SETTINGS"])
+    app.extensions["sessionmaker"] = async_sessionmaker(engine, expire_on_commit=False)
+    app.after_serving(engine.dispose)
+    app.teardown_appcontext(close_session)
+
+
+def get_session() -> AsyncSession:
+    """The request's session, opened on first use (Quart's blog example keeps its `get_db`
+    on `g` as Flask's tutorial does). `g` belongs to one request's app context."""
+    if "db" not in g:
+        g.db = current_app.extensions["sessionmaker"]()
+    session: AsyncSession = g.db
+    return session
+
+
+async def close_session(exception: BaseException | None = None) -> None:
+    """Teardown: closing rolls back whatever was not committed and returns the connection."""
+    session: AsyncSession | None = g.pop("db", None)
+    if session is not None:
+        await session.close()
+
+
+# Each function below ends the session's transaction with COMMIT, reads too: a ROLLBACK
+# would make psycopg forget the statements it has prepared on the connection (in Flask;
+# asyncpg keeps its own, but the work sent is the same in both twins).
 
 
 async def ping(session: AsyncSession) -> None:
     await session.execute(text("SELECT 1"))
+    await session.commit()
 
 
 async def list_users(
     session: AsyncSession, *, limit: int, offset: int, email: str | None
 ) -> tuple[Sequence[User], int]:
+    """The page and the count of all matches, from the one transaction's snapshot."""
     query = select(User)
     if email is not None:
         query = query.where(func.lower(User.email) == func.lower(email))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    users = await session.scalars(query.order_by(User.id).limit(limit).offset(offset))
-    return users.all(), total or 0
+    users = (await session.scalars(query.order_by(User.id).limit(limit).offset(offset))).all()
+    await session.commit()
+    return users, total or 0
 
 
 async def create_user(session: AsyncSession, values: dict[str, Any]) -> User:
-    user = User(**values)
-    session.add(user)
-    await session.flush()
+    user = (await session.scalars(insert(User).values(values).returning(User))).one()
+    await session.commit()
     return user
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
-    # An id outside the bigint range names no user (nor would it fit the query's parameter).
-    user = await session.get(User, user_id) if 1 <= user_id <= BIGINT_MAX else None
+    user = await session.get(User, user_id)
+    await session.commit()
     if user is None:
-        raise UserNotFound(user_id)
+        raise UserNotFoundError(user_id)
     return user
 
 
 async def update_user(session: AsyncSession, user_id: int, changes: dict[str, Any]) -> User:
-    user = await get_user(session, user_id)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    await session.flush()
+    if not changes:  # `{}` changes nothing, and an UPDATE needs something to set
+        return await get_user(session, user_id)
+    statement = update(User).where(User.id == user_id).values(changes).returning(User)
+    user = await session.scalar(statement)
+    await session.commit()
+    if user is None:
+        raise UserNotFoundError(user_id)
     return user
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
-    await session.delete(await get_user(session, user_id))
-    await session.flush()
+    deleted = await session.scalar(delete(User).where(User.id == user_id).returning(User.id))
+    await session.commit()
+    if deleted is None:
+        raise UserNotFoundError(user_id)

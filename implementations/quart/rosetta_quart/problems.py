@@ -1,27 +1,29 @@
 """Every error as RFC 9457 problem details, mapped in this one module.
 
-HTTPException                 Werkzeug's, raised by Quart or by this app:
- +-- NotFound                 404, no route
- |    +-- UserNotFound        404, no such user
- +-- MethodNotAllowed         405, with Allow
- +-- BadRequest               400, the body is not JSON
- |    +-- RequestSchemaValidationError  422 (quart-schema: body or query breaks a rule)
- +-- RequestEntityTooLarge    413 (MAX_CONTENT_LENGTH)
- +-- UnsupportedMediaType     415
- +-- InternalServerError      500, wrapping anything unhandled (logged by Quart)
-IntegrityError                409 (the unique index), 422 (a check constraint)
-connection errors             503
+HTTPException                       Werkzeug's, raised by Quart and by the handlers
+ +-- BadRequest                     400
+ |    +-- MalformedBodyError        the body is not JSON
+ +-- NotFound                       404: no route
+ |    +-- UserNotFoundError         no such user
+ +-- MethodNotAllowed               405, with Allow
+ +-- RequestEntityTooLarge          413: over MAX_CONTENT_LENGTH
+ +-- UnsupportedMediaType           415
+ |    +-- UnsupportedMediaTypeError not application/json
+ +-- InternalServerError            500: anything unexpected (logged by Quart first)
+pydantic.ValidationError            422
+IntegrityError                      409 (the unique index) or 422 (a check constraint)
+InterfaceError, OSError, ...        503: the database is unreachable
 """
 
+from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
 from pydantic import ValidationError
-from quart import Quart, Response, current_app
-from quart_schema import RequestSchemaValidationError
+from quart import Quart, Response, current_app, jsonify
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound, UnsupportedMediaType
 
 TYPE_BASE = "https://rosetta.example/problems/"
 KINDS = {
@@ -43,71 +45,77 @@ def problem(
     detail: str,
     *,
     errors: FieldErrors | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Iterable[tuple[str, str]] = (),
 ) -> Response:
-    # A status the contract does not name (408 from Quart's BODY_TIMEOUT, say) gets RFC 9457's
-    # default type, with the status phrase as its title.
-    slug, title = KINDS.get(status, ("", HTTPStatus(status).phrase))
-    kind = TYPE_BASE + slug if slug else "about:blank"
+    if status in KINDS:
+        slug, title = KINDS[status]
+        kind = TYPE_BASE + slug
+    else:  # a status the contract does not name (408 from Quart's BODY_TIMEOUT, say)
+        kind, title = "about:blank", HTTPStatus(status).phrase
     body: dict[str, Any] = {"type": kind, "title": title, "status": status, "detail": detail}
     if errors is not None:
         body["errors"] = errors
-    return current_app.response_class(
-        current_app.json.dumps(body),
-        status=status,
-        headers=headers,
-        content_type="application/problem+json",
-    )
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    response.headers.extend(headers)
+    return response
 
 
-class UserNotFound(NotFound):
+class MalformedBodyError(BadRequest):
+    description = "The body is empty or not valid JSON."
+
+
+class UserNotFoundError(NotFound):
     def __init__(self, user_id: int) -> None:
         super().__init__(f"No user has the id {user_id}.")
 
 
-def field_errors(exc: RequestSchemaValidationError) -> FieldErrors:
+class UnsupportedMediaTypeError(UnsupportedMediaType):
+    description = "The body must be sent as application/json."
+
+
+def field_errors(exc: ValidationError) -> FieldErrors:
     """One entry per offending member or parameter, named as the contract says."""
-    error = exc.validation_error
-    if not isinstance(error, ValidationError):
-        return [{"field": "body", "message": str(error)}]
     errors: dict[str, str] = {}
-    for entry in error.errors():
+    for error in exc.errors():
         # A body that is not an object fails at the model itself, with an empty location.
-        field = str(entry["loc"][0]) if entry["loc"] else "body"
-        errors.setdefault(field, entry["msg"])
+        field = str(error["loc"][0]) if error["loc"] else "body"
+        errors.setdefault(field, error["msg"])
     return [{"field": field, "message": message} for field, message in errors.items()]
 
 
 async def on_http_exception(exc: HTTPException) -> Response:
+    """Werkzeug's errors, Quart's own included, with their headers (Allow on a 405: every
+    method of the path's rules, HEAD and OPTIONS included)."""
     status = exc.code or 500
-    headers = {}
-    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-        # Werkzeug gathers the methods of every rule of the path, HEAD and OPTIONS included.
-        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     if status == 500:
         detail = "The server could not complete the request."
     else:
         detail = exc.description or HTTPStatus(status).description
+    headers = [(key, value) for key, value in exc.get_headers() if key.lower() != "content-type"]
     return problem(status, detail, headers=headers)
 
 
-async def on_validation_error(exc: RequestSchemaValidationError) -> Response:
-    # quart-schema raises a 400 (a BadRequest); the contract answers well-formed JSON or a
-    # query that breaks a rule with 422.
+async def on_validation_error(exc: ValidationError) -> Response:
     return problem(422, "The request breaks a rule of the contract.", errors=field_errors(exc))
 
 
-async def on_integrity_error(exc: IntegrityError) -> Response:
+async def integrity_problem(exc: IntegrityError) -> Response:
     """The one place where the database's verdict on a write becomes a problem."""
-    if getattr(exc.orig, "sqlstate", None) == "23505":
+    error = exc.driver_exception  # asyncpg's
+    if getattr(error, "sqlstate", None) == "23505":  # unique_violation
         return problem(409, "Another user already has this email address.")
-    constraint = str(getattr(exc.orig, "constraint_name", "") or "")
+    constraint = str(getattr(error, "constraint_name", "") or "")
     field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
     errors = [{"field": field, "message": "violates " + constraint}]
     return problem(422, "The database refused the value.", errors=errors)
 
 
 async def on_database_unreachable(exc: Exception) -> Response:
+    """asyncpg's errors are not psycopg's: a lost link is its InterfaceError, a refused or
+    timed-out connect an OSError, a server shut down under it a DBAPIError that SQLAlchemy
+    has taken for a disconnect (`connection_invalidated`)."""
     if isinstance(exc, DBAPIError) and not (
         exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
     ):
@@ -117,9 +125,10 @@ async def on_database_unreachable(exc: Exception) -> Response:
     return problem(503, "The database cannot be reached; try again shortly.")
 
 
-def register(app: Quart) -> None:
+def init_app(app: Quart) -> None:
+    # On the app, not a blueprint: 404 and 405 are raised by routing, before any blueprint.
     app.register_error_handler(HTTPException, on_http_exception)
-    app.register_error_handler(RequestSchemaValidationError, on_validation_error)
-    app.register_error_handler(IntegrityError, on_integrity_error)
+    app.register_error_handler(ValidationError, on_validation_error)
+    app.register_error_handler(IntegrityError, integrity_problem)
     for unreachable in (DBAPIError, PoolTimeoutError, OSError):
         app.register_error_handler(unreachable, on_database_unreachable)

@@ -1,21 +1,18 @@
-"""The handlers, one per operationId of shared_contract/openapi.yaml."""
+"""The handlers, one per operationId of the contract."""
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from quart import Blueprint, request
-from quart_schema import (
-    document_response,
-    tag_blueprint,
-    validate_querystring,
-    validate_request,
-    validate_response,
-)
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from quart import Blueprint, request, url_for
+from quart.typing import ResponseReturnValue
+from quart_schema import document_querystring, document_request, document_response, tag
+from werkzeug.routing import IntegerConverter
 
 from . import db
+from .problems import MalformedBodyError, UnsupportedMediaTypeError, UserNotFoundError
 from .schemas import (
+    BIGINT_MAX,
     Health,
     ListParams,
     Location,
@@ -27,15 +24,41 @@ from .schemas import (
     ValidationProblem,
 )
 
-# Werkzeug's int converter answers 404 for anything but decimal digits. Its bounds
-# (`int(min=1)`) are no use here: Werkzeug compares the method before it converts, so
-# PATCH /users/0 would be a 405 (GET matched); db.get_user answers ids out of range.
-USER = "/users/<int:id>"
-
+bp = Blueprint("api", __name__)
 F = TypeVar("F", bound=Callable[..., object])
 
 
-def problem_responses(*statuses: int) -> Callable[[F], F]:
+class UserIdConverter(IntegerConverter):
+    """`{id}` in ASCII digits with no leading zero; any other spelling matches no route, so
+    404 (Werkzeug's `int` takes other scripts' digits: U+0661 reads as 1). An id past
+    BIGINT_MAX is a 404 raised here: Werkzeug compares the methods of the path's rules
+    before it converts, so the converter's ValidationError would make a PATCH 405."""
+
+    regex = "[1-9][0-9]{0,18}"
+
+    def to_python(self, value: str) -> int:
+        user_id = int(value)
+        if user_id > BIGINT_MAX:
+            raise UserNotFoundError(user_id)
+        return user_id
+
+
+async def read_json() -> Any:
+    """The body as JSON, checked in the contract's order: over the limit (413), not
+    application/json (415), not JSON (400). quart-schema's `@validate_request` reads a body
+    of another media type as None (a 400), and Quart's `get_json()` lets a body that is not
+    UTF-8 escape as a 500: the handlers validate what this returns, as in Flask."""
+    # Over MAX_CONTENT_LENGTH: 413. (Quart types the result `bytes` only with all three.)
+    data = await request.get_data(cache=True, as_text=False, parse_form_data=False)
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaTypeError()
+    try:
+        return json.loads(data.decode(), parse_constant=reject_constant)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise MalformedBodyError() from exc
+
+
+def responses(*statuses: int) -> Callable[[F], F]:
     """Document the problem details an operation may answer (quart-schema's document_response)."""
 
     def decorate(handler: F) -> F:
@@ -47,96 +70,81 @@ def problem_responses(*statuses: int) -> Callable[[F], F]:
     return decorate
 
 
-blueprint = Blueprint("users", __name__)
-tag_blueprint(blueprint, ["users"])
-
-
-@blueprint.before_request
-async def require_json() -> None:
-    """Checks the body of POST and PATCH in the contract's order: 413, 415, then 400.
-    quart-schema's @validate_request would read a body of another media type as None and
-    answer 400, and a body that is not UTF-8 would escape Quart's get_json as a 500."""
-    if request.method not in {"POST", "PATCH"}:
-        return
-    await request.get_data()  # Quart raises 413 here past MAX_CONTENT_LENGTH
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType("The body must be sent as application/json.")
-    try:
-        # Checked here with json.loads: Quart's get_json (which @validate_request calls)
-        # reads NaN and Infinity as floats, and RFC 8259 does not have them.
-        json.loads(await request.get_data(as_text=True), parse_constant=not_json)
-    except ValueError:  # UnicodeDecodeError included
-        raise BadRequest("The body is empty or not valid JSON.") from None
-
-
-def not_json(constant: str) -> Any:
+def reject_constant(constant: str) -> NoReturn:
+    """Python's json module reads NaN and Infinity, which JSON does not have."""
     raise ValueError(f"{constant} is not JSON")
 
 
-@blueprint.get("/users")
-@validate_querystring(ListParams)
-@validate_response(UserPage)
-@problem_responses(422, 503)
-async def list_users(query_args: ListParams) -> UserPage:
+# quart-schema's document_* decorators describe each operation in the generated document;
+# the handlers validate themselves, as in Flask (read_json keeps the contract's order).
+
+
+@bp.get("/users")
+@document_querystring(ListParams)
+@document_response(UserPage)
+@responses(422, 503)
+@tag(["users"])
+async def list_users() -> dict[str, Any]:
     """List users"""
-    async with db.transaction() as session:
-        users, total = await db.list_users(
-            session, limit=query_args.limit, offset=query_args.offset, email=query_args.email
-        )
+    params = ListParams.model_validate(request.args.to_dict())
+    users, total = await db.list_users(
+        db.get_session(), limit=params.limit, offset=params.offset, email=params.email
+    )
     items = [UserPublic.model_validate(user) for user in users]
-    return UserPage(items=items, total=total, limit=query_args.limit, offset=query_args.offset)
+    page = UserPage(items=items, total=total, limit=params.limit, offset=params.offset)
+    return page.model_dump(mode="json")
 
 
-@blueprint.post("/users")
-@validate_request(UserCreate)
-@validate_response(UserPublic, 201, Location)
-@problem_responses(400, 409, 413, 415, 422, 503)
-async def create_user(data: UserCreate) -> tuple[UserPublic, int, Location]:
+@bp.post("/users")
+@document_request(UserCreate)
+@document_response(UserPublic, 201, Location)
+@responses(400, 409, 413, 415, 422, 503)
+@tag(["users"])
+async def create_user() -> ResponseReturnValue:
     """Create a user"""
-    async with db.transaction() as session:
-        user = await db.create_user(session, data.model_dump())
-    return UserPublic.model_validate(user), 201, Location(location=f"/users/{user.id}")
+    body = UserCreate.model_validate(await read_json())
+    user = await db.create_user(db.get_session(), body.model_dump())
+    location = url_for(".get_user", id=user.id)
+    return UserPublic.model_validate(user).model_dump(mode="json"), 201, {"Location": location}
 
 
-@blueprint.get(USER)
-@validate_response(UserPublic)
-@problem_responses(404, 503)
-async def get_user(id: int) -> UserPublic:
+@bp.get("/users/<user_id:id>")
+@document_response(UserPublic)
+@responses(404, 503)
+@tag(["users"])
+async def get_user(id: int) -> dict[str, Any]:
     """Get a user"""
-    async with db.transaction() as session:
-        return UserPublic.model_validate(await db.get_user(session, id))
+    user = await db.get_user(db.get_session(), id)
+    return UserPublic.model_validate(user).model_dump(mode="json")
 
 
-@blueprint.patch(USER)
-@validate_request(UserUpdate)
-@validate_response(UserPublic)
-@problem_responses(400, 404, 409, 413, 415, 422, 503)
-async def update_user(id: int, data: UserUpdate) -> UserPublic:
+@bp.patch("/users/<user_id:id>")
+@document_request(UserUpdate)
+@document_response(UserPublic)
+@responses(400, 404, 409, 413, 415, 422, 503)
+@tag(["users"])
+async def update_user(id: int) -> dict[str, Any]:
     """Update a user"""
-    async with db.transaction() as session:
-        user = await db.update_user(session, id, data.model_dump(exclude_unset=True))
-    return UserPublic.model_validate(user)
+    body = UserUpdate.model_validate(await read_json())
+    user = await db.update_user(db.get_session(), id, body.model_dump(exclude_unset=True))
+    return UserPublic.model_validate(user).model_dump(mode="json")
 
 
-@blueprint.delete(USER)
+@bp.delete("/users/<user_id:id>")
 @document_response(None, 204)  # no body: see app.ContractOpenAPIProvider
-@problem_responses(404, 503)
-async def delete_user(id: int) -> tuple[str, int]:
+@responses(404, 503)
+@tag(["users"])
+async def delete_user(id: int) -> ResponseReturnValue:
     """Delete a user"""
-    async with db.transaction() as session:
-        await db.delete_user(session, id)
+    await db.delete_user(db.get_session(), id)
     return "", 204
 
 
-health_blueprint = Blueprint("health", __name__)
-tag_blueprint(health_blueprint, ["health"])
-
-
-@health_blueprint.get("/health")
-@validate_response(Health)
-@problem_responses(503)
-async def health() -> Health:
+@bp.get("/health")
+@document_response(Health)
+@responses(503)
+@tag(["health"])
+async def health() -> dict[str, Any]:
     """Health check"""
-    async with db.transaction() as session:
-        await db.ping(session)
-    return Health(status="ok")
+    await db.ping(db.get_session())
+    return Health(status="ok").model_dump()

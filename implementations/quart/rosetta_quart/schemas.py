@@ -1,4 +1,4 @@
-"""Request and response models: the rules of shared_contract/, in Pydantic."""
+"""Request and response models: the rules of the contract, in Pydantic."""
 
 import re
 from datetime import UTC, datetime
@@ -12,12 +12,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    Strict,
     StringConstraints,
 )
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
+BIGINT_MAX = 2**63 - 1
 
 
 def no_control_characters(value: str) -> str:
@@ -33,10 +34,10 @@ def not_blank(value: str) -> str:
 
 
 def decimal_integer(value: object) -> object:
-    """Query values arrive as text; only decimal digits make an integer (not `2.0` or `1_000`,
-    which Pydantic's lax mode would accept)."""
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
-        return int(value)
+    """Query values arrive as text; only ASCII digits make an integer (Pydantic's lax mode
+    would also take `2.0`, ` 2` or `1_000`)."""
+    if isinstance(value, str) and not DECIMAL_INTEGER.fullmatch(value):
+        raise ValueError("must be a decimal integer")
     return value
 
 
@@ -56,7 +57,7 @@ Name = Annotated[
     AfterValidator(no_control_characters),
     AfterValidator(not_blank),
 ]
-QueryInteger = Annotated[int, BeforeValidator(decimal_integer), Strict()]
+QueryInt = Annotated[int, BeforeValidator(decimal_integer)]
 Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 
 
@@ -104,10 +105,12 @@ class Health(BaseModel):
 
 
 class ListParams(BaseModel):
-    """The query of listUsers (quart-schema's `@validate_querystring`)."""
+    """The query of listUsers, validated as one model from `request.args`."""
 
-    limit: QueryInteger = Field(default=20, ge=1, le=100)
-    offset: QueryInteger = Field(default=0, ge=0, le=2**63 - 1)
+    model_config = ConfigDict(extra="ignore")
+
+    limit: QueryInt = Field(default=20, ge=1, le=100)
+    offset: QueryInt = Field(default=0, ge=0, le=BIGINT_MAX)
     email: Email | None = None
 
 

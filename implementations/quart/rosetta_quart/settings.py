@@ -1,3 +1,5 @@
+"""Settings read from the environment once, by the factory."""
+
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
