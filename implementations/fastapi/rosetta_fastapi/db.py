@@ -5,8 +5,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, FetchedValue, Identity, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    FetchedValue,
+    Identity,
+    delete,
+    func,
+    insert,
+    make_url,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .problems import UserNotFoundError, integrity_problem
+from .problems import UserNotFoundError
 from .settings import Settings
 
 
@@ -24,11 +35,10 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """Mapped onto the table of db/schema.sql; metadata is never used to create it."""
+    """Mapped onto the table of the schema in db/; metadata is never used to create it. The
+    id and the timestamps are the database's (identity, defaults, triggers)."""
 
     __tablename__ = "users"
-    # Timestamps are the database's (defaults and triggers); RETURNING brings them back.
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     email: Mapped[str]
@@ -42,28 +52,25 @@ class User(Base):
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    url = settings.database_url.unicode_string().replace(
-        "postgresql://", "postgresql+asyncpg://", 1
-    )
+    # No pre-ping: a connection broken by an outage fails once, SQLAlchemy takes the error
+    # for a disconnect and discards it (and the pool's other connections), and that request
+    # is a 503.
+    url = make_url(str(settings.database_url)).set(drivername="postgresql+asyncpg")
     return create_async_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=0,
-        pool_pre_ping=True,  # connections broken while the database was away are replaced
         pool_timeout=settings.database_connect_timeout,
         connect_args={"timeout": settings.database_connect_timeout},
     )
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request; a constraint the database rejects becomes a problem here."""
+    """The request's session, in one transaction: committed when the handler returns, rolled
+    back when it raises (an IntegrityError goes on to problems.py)."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    async with sessionmaker() as session:
-        try:
-            async with session.begin():
-                yield session
-        except IntegrityError as exc:
-            raise integrity_problem(exc) from exc
+    async with sessionmaker.begin() as session:
+        yield session
 
 
 # scope="function": commit when the handler returns, before the response is sent, so that
@@ -78,19 +85,17 @@ async def ping(session: AsyncSession) -> None:
 async def list_users(
     session: AsyncSession, *, limit: int, offset: int, email: str | None
 ) -> tuple[Sequence[User], int]:
+    """The page and the count of all matches, in the session's one transaction."""
     query = select(User)
     if email is not None:
         query = query.where(func.lower(User.email) == func.lower(email))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    users = await session.scalars(query.order_by(User.id).limit(limit).offset(offset))
-    return users.all(), total or 0
+    users = (await session.scalars(query.order_by(User.id).limit(limit).offset(offset))).all()
+    return users, total or 0
 
 
 async def create_user(session: AsyncSession, values: dict[str, Any]) -> User:
-    user = User(**values)
-    session.add(user)
-    await session.flush()
-    return user
+    return (await session.scalars(insert(User).values(values).returning(User))).one()
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
@@ -101,13 +106,16 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 
 async def update_user(session: AsyncSession, user_id: int, changes: dict[str, Any]) -> User:
-    user = await get_user(session, user_id)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    await session.flush()
+    if not changes:  # `{}` changes nothing, and an UPDATE needs something to set
+        return await get_user(session, user_id)
+    statement = update(User).where(User.id == user_id).values(changes).returning(User)
+    user = await session.scalar(statement)
+    if user is None:
+        raise UserNotFoundError(user_id)
     return user
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
-    await session.delete(await get_user(session, user_id))
-    await session.flush()
+    deleted = await session.scalar(delete(User).where(User.id == user_id).returning(User.id))
+    if deleted is None:
+        raise UserNotFoundError(user_id)

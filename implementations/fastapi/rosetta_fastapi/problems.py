@@ -2,11 +2,10 @@
 
 ProblemError            raised by handlers and the data layer
  +-- UserNotFoundError         404
- +-- EmailTakenError           409 (the database's unique index decided)
  +-- UnsupportedMediaTypeError 415
- +-- ConstraintViolationError  422 (a check constraint decided)
 HTTPException           Starlette's 404 (no route), 405 (with Allow), 413, 400
 RequestValidationError  400 (not JSON), 404 (bad {id}), 422 (rules)
+IntegrityError          409 (the unique index) or 422 (a check constraint)
 connection errors       503 (and a pool with no free connection in time)
 anything else           500, with no detail of the failure
 """
@@ -76,30 +75,9 @@ class UserNotFoundError(ProblemError):
         super().__init__(f"No user has the id {user_id}.")
 
 
-class EmailTakenError(ProblemError):
-    status = 409
-    detail = "Another user already has this email address."
-
-
 class UnsupportedMediaTypeError(ProblemError):
     status = 415
     detail = "The body must be sent as application/json."
-
-
-class ConstraintViolationError(ProblemError):
-    status = 422
-
-
-def integrity_problem(exc: IntegrityError) -> ProblemError:
-    """The one place where the database's verdict on a write becomes a problem."""
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate == "23505":
-        return EmailTakenError()
-    constraint = str(getattr(exc.orig, "constraint_name", "") or "")
-    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
-    return ConstraintViolationError(
-        "The database refused the value.", [{"field": field, "message": "violates " + constraint}]
-    )
 
 
 def field_errors(exc: RequestValidationError) -> FieldErrors:
@@ -146,6 +124,17 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     if any(e["loc"][0] == "path" for e in errors):
         return problem(404, "No user has this id.")
     return problem(422, "The request breaks a rule of the contract.", errors=field_errors(exc))
+
+
+async def integrity_problem(request: Request, exc: Exception) -> JSONResponse:
+    """The one place where the database's verdict on a write becomes a problem."""
+    assert isinstance(exc, IntegrityError)
+    if getattr(exc.orig, "sqlstate", None) == "23505":  # unique_violation
+        return problem(409, "Another user already has this email address.")
+    constraint = str(getattr(exc.orig, "constraint_name", "") or "")
+    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
+    errors = [{"field": field, "message": "violates " + constraint}]
+    return problem(422, "The database refused the value.", errors=errors)
 
 
 async def on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
@@ -198,6 +187,7 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(HTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(IntegrityError, integrity_problem)
     for unreachable in (DBAPIError, OSError, TimeoutError, PoolTimeout):
         app.add_exception_handler(unreachable, on_database_unreachable)
     app.add_exception_handler(Exception, on_unexpected)
