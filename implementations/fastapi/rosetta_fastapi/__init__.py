@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "SQLAlchemy 2 async + asyncpg",
     "servers": ["uvicorn", "granian"],
     "app": "rosetta_fastapi.app:create_app",
+    "settings": "rosetta_fastapi.settings:Settings",
 }

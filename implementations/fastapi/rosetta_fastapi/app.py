@@ -9,14 +9,14 @@ from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from . import db, problems
-from .routes import health_router, router
+from .routes import router
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()  # type: ignore[call-arg]  # filled from the environment
+    settings = settings or Settings()  # type: ignore[call-arg]  # read from the environment
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -35,7 +35,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(problems.BodySizeLimit, max_body_size=MAX_BODY_SIZE)
     app.include_router(router)
-    app.include_router(health_router)
     problems.register(app)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app

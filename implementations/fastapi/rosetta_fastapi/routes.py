@@ -1,16 +1,19 @@
-"""The handlers, one per operationId of shared_contract/openapi.yaml."""
+"""The handlers, one per operationId of the contract; FastAPI generates the document."""
 
 import json
+import re
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
 
 from . import db
 from .db import SessionDep
 from .problems import UnsupportedMediaTypeError
 from .schemas import (
+    BIGINT_MAX,
     Health,
     ListParams,
     Problem,
@@ -21,7 +24,18 @@ from .schemas import (
     ValidationProblem,
 )
 
-UserId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+USER_ID = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def user_id(value: object) -> object:
+    """`{id}` in ASCII digits with no sign or leading zero; Pydantic's int would also take
+    "+1", " 1" or "01". Any other spelling names no user (problems.on_validation_error: 404)."""
+    if isinstance(value, str) and not USER_ID.fullmatch(value):
+        raise ValueError("must be a positive decimal integer")
+    return value
+
+
+UserId = Annotated[int, Path(ge=1, le=BIGINT_MAX), BeforeValidator(user_id)]
 
 
 def require_json(request: Request) -> None:
@@ -36,7 +50,8 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ValidationProblem if code == 422 else Problem} for code in statuses}
 
 
-def not_json(constant: str) -> None:
+def reject_constant(constant: str) -> NoReturn:
+    """Python's json module reads NaN and Infinity, which JSON does not have."""
     raise ValueError(f"{constant} is not JSON")
 
 
@@ -46,7 +61,7 @@ class StrictJSONRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(await self.body(), parse_constant=not_json)
+            self._json = json.loads(await self.body(), parse_constant=reject_constant)
         return self._json
 
 
@@ -62,10 +77,10 @@ class StrictJSONRoute(APIRoute):
         return strict
 
 
-router = APIRouter(tags=["users"], route_class=StrictJSONRoute)
+router = APIRouter(route_class=StrictJSONRoute)
 
 
-@router.get("/users", response_model=UserPage, responses=responses(422, 503))
+@router.get("/users", tags=["users"], response_model=UserPage, responses=responses(422, 503))
 async def list_users(session: SessionDep, params: Annotated[ListParams, Query()]) -> UserPage:
     """List users"""
     users, total = await db.list_users(
@@ -77,6 +92,7 @@ async def list_users(session: SessionDep, params: Annotated[ListParams, Query()]
 
 @router.post(
     "/users",
+    tags=["users"],
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(require_json)],
     responses={
@@ -91,7 +107,7 @@ async def create_user(session: SessionDep, body: UserCreate, response: Response)
     return UserPublic.model_validate(user)
 
 
-@router.get("/users/{id}", responses=responses(404, 503))
+@router.get("/users/{id}", tags=["users"], responses=responses(404, 503))
 async def get_user(session: SessionDep, id: UserId) -> UserPublic:
     """Get a user"""
     return UserPublic.model_validate(await db.get_user(session, id))
@@ -99,6 +115,7 @@ async def get_user(session: SessionDep, id: UserId) -> UserPublic:
 
 @router.patch(
     "/users/{id}",
+    tags=["users"],
     dependencies=[Depends(require_json)],
     responses=responses(400, 404, 409, 413, 415, 422, 503),
 )
@@ -108,16 +125,18 @@ async def update_user(session: SessionDep, id: UserId, body: UserUpdate) -> User
     return UserPublic.model_validate(user)
 
 
-@router.delete("/users/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404, 503))
+@router.delete(
+    "/users/{id}",
+    tags=["users"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(404, 503),
+)
 async def delete_user(session: SessionDep, id: UserId) -> None:
     """Delete a user"""
     await db.delete_user(session, id)
 
 
-health_router = APIRouter(tags=["health"])
-
-
-@health_router.get("/health", responses=responses(503))
+@router.get("/health", tags=["health"], responses=responses(503))
 async def health(session: SessionDep) -> Health:
     """Health check"""
     await db.ping(session)
