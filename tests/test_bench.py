@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rosetta import bench, cli
+from rosetta.bench import report as bench_report
 
 RUN_KEYS = {
     "round", "target", "scenario", "requests", "rps", "p50_ms", "p99_ms", "statuses",
@@ -108,7 +109,7 @@ def test_report_medians_ratios_and_repeats() -> None:
         *runs_of("a@granian#2", [550, 550, 550]),
     ]
     meta = {"settings": {"scenarios": {"get": "GET /users/{id}"}}}
-    report = bench.report.build(meta, targets, runs)
+    report = bench_report.build(meta, targets, runs)
     results = {r["target"]: r for r in report["results"]}
     assert results["a@granian"]["rps"] == {"median": 500, "min": 400, "max": 600}
     # Against the baseline on the same server, else the fastest baseline.

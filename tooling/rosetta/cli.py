@@ -126,7 +126,7 @@ def bench_command(args: argparse.Namespace) -> None:
     print(f"Results: {settings.output / 'latest.md'} (and latest.json, latest.svg)")
     if args.readme:
         try:
-            bench.report.update_readme(bench.README, result, settings.output)
+            bench.update_readme(bench.README, result, settings.output)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         print(f"Updated the Performance section of {bench.README}")
