@@ -1,30 +1,33 @@
 """Every error as RFC 9457 problem details, mapped in this one module.
 
+    ProblemError                    raised by operations and api.require_json
+     +-- MalformedBodyError              400
+     +-- UserNotFoundError               404
+     +-- UnsupportedMediaTypeError       415
+    User.DoesNotExist               404
+    RequestDataTooBig               413 (past DATA_UPLOAD_MAX_MEMORY_SIZE)
     ninja.errors.ValidationError    422 (with errors)
     ninja.errors.HttpError          400 (Ninja: the body is not JSON)
-    Http404                         404 (aget_object_or_404)
     IntegrityError                  409 (the unique index) or 422 (a check constraint)
     OperationalError, InterfaceError  503
-    require_json                    413, 415, 400 (empty), before Ninja reads the body
     method_not_allowed              405, restating Ninja's plain-text answer
     no route                        404 (handler404)
     SuspiciousOperation             400 (handler400)
     anything else                   500 (handler500), with no detail of the failure
 
-Ninja's exception handlers (`@api.exception_handler`) see what an operation raises; what
-Django answers itself goes through the handlers of urls.py.
+Ninja's exception handlers (`@api.exception_handler`, in `register`) see what an
+operation raises; what Django answers itself goes through the handlers of urls.py.
 """
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
+from collections.abc import Callable
 from http import HTTPStatus
 from inspect import iscoroutinefunction
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.db import IntegrityError, InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.decorators import sync_and_async_middleware
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
@@ -65,6 +68,32 @@ def problem(
     )
 
 
+class ProblemError(Exception):
+    status = 500
+    detail = "The server could not complete the request."
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.detail)
+
+    def response(self) -> JsonResponse:
+        return problem(self.status, str(self))
+
+
+class MalformedBodyError(ProblemError):
+    status = 400
+    detail = "The body is not valid JSON."
+
+
+class UserNotFoundError(ProblemError):
+    status = 404
+    detail = "No user has this id."
+
+
+class UnsupportedMediaTypeError(ProblemError):
+    status = 415
+    detail = "The body must be sent as application/json."
+
+
 def field_errors(exc: ValidationError) -> FieldErrors:
     """One entry per offending member or parameter, named as the contract says: Ninja's
     `loc` is ("body", <argument>, <member>) or ("query", <parameter>)."""
@@ -76,7 +105,7 @@ def field_errors(exc: ValidationError) -> FieldErrors:
     return errors
 
 
-def integrity_problem(exc: IntegrityError) -> HttpResponse:
+def integrity_problem(exc: IntegrityError) -> JsonResponse:
     """The one place where the database's verdict on a write becomes a problem."""
     cause = exc.__cause__  # the driver's error: psycopg keeps the SQLSTATE and constraint
     if getattr(cause, "sqlstate", None) == "23505":
@@ -89,19 +118,27 @@ def integrity_problem(exc: IntegrityError) -> HttpResponse:
 def register(api: NinjaAPI) -> None:
     """Ninja's exception handlers, for what the operations raise."""
 
+    @api.exception_handler(ProblemError)
+    def on_problem(request: HttpRequest, exc: ProblemError) -> HttpResponse:
+        return exc.response()
+
+    @api.exception_handler(ObjectDoesNotExist)
+    def on_not_found(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+        return UserNotFoundError().response()
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return body_too_large()
+
     @api.exception_handler(ValidationError)
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return problem(422, "The request breaks a rule of the contract.", errors=field_errors(exc))
 
     @api.exception_handler(HttpError)
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http_exception(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:  # "Cannot parse request body"
-            return problem(400, "The body is not valid JSON.")
+            return MalformedBodyError().response()
         return problem(exc.status_code, str(exc))
-
-    @api.exception_handler(Http404)
-    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return problem(404, "No user has this id.")
 
     @api.exception_handler(IntegrityError)
     def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
@@ -113,28 +150,9 @@ def register(api: NinjaAPI) -> None:
         return problem(503, "The database cannot be reached; try again shortly.")
 
 
-Run = Callable[..., Awaitable[HttpResponseBase]]
-
-
-def require_json(run: Run) -> Run:
-    """Ninja reads any body as JSON and an empty one as no members at all; the contract
-    answers by size (413), media type (415) and emptiness (400) first. For
-    `decorate_view`, which wraps the operation before Ninja validates anything."""
-
-    @wraps(run)
-    async def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            body = request.body
-        except RequestDataTooBig:
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            return problem(413, f"The body is over the limit of {limit} bytes.")
-        if request.content_type != "application/json":
-            return problem(415, "The body must be sent as application/json.")
-        if not body:
-            return problem(400, "The body is empty; a JSON object is required.")
-        return await run(request, *args, **kwargs)
-
-    return checked
+def body_too_large() -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem(413, f"The body is over the limit of {limit} bytes.")
 
 
 def restate_method_not_allowed(response: HttpResponseBase) -> HttpResponseBase:
@@ -166,8 +184,7 @@ def method_not_allowed(get_response: Callable[[HttpRequest], Any]) -> Callable[.
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return problem(413, f"The body is over the limit of {limit} bytes.")
+        return body_too_large()
     return problem(400, "The request is malformed.")
 
 

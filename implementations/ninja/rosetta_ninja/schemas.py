@@ -19,6 +19,7 @@ from pydantic import (
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
+BIGINT_MAX = 2**63 - 1
 
 
 def no_control_characters(value: str) -> str:
@@ -59,7 +60,7 @@ Name = Annotated[
 Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 # The constraints come before the validator, or Pydantic cannot document them.
 Limit = Annotated[int, Field(ge=1, le=100), BeforeValidator(decimal_integer)]
-Offset = Annotated[int, Field(ge=0, le=2**63 - 1), BeforeValidator(decimal_integer)]
+Offset = Annotated[int, Field(ge=0, le=BIGINT_MAX), BeforeValidator(decimal_integer)]
 
 
 class UserCreate(Schema):
