@@ -3,7 +3,7 @@ Input to the query parameters and wraps the handler's queryset in its Output."""
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.pagination import AsyncPaginationBase
@@ -34,5 +34,9 @@ class UserPagination(AsyncPaginationBase):
         self, queryset: QuerySet[Any], pagination: Input, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
         limit, offset = pagination.limit, pagination.offset
-        items = [item async for item in queryset[offset : offset + limit]]
-        return {"items": items, "total": await queryset.acount(), "limit": limit, "offset": offset}
+        # The page and the total in one statement, so from one snapshot: COUNT(*) OVER ().
+        # An empty page carries no total, and asks for it.
+        counted = queryset.annotate(total=Window(Count("*")))
+        items = [item async for item in counted[offset : offset + limit]]
+        total = items[0].total if items else await queryset.acount()
+        return {"items": items, "total": total, "limit": limit, "offset": offset}
