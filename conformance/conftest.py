@@ -14,8 +14,7 @@ several implementations are selected each one runs in its own pytest-xdist worke
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +23,15 @@ import psycopg
 import pytest
 
 from conformance.proxy import TcpProxy
-from conformance.transports import BASE_URL, REQUEST_TIMEOUT, ASGIPortal, wsgi_transport
+from conformance.support import Service, create_user, register_markers
+from conformance.transports import BASE_URL, ASGIPortal, wsgi_transport
 from rosetta import registry
 from rosetta.database import admin_url, create_database, drop_database
 from rosetta.ports import free_port
 from rosetta.registry import Implementation
 from rosetta.servers import LiveServer
+
+__all__ = ["create_user"]  # a fixture, shared with the starters (see support.py)
 
 # Every implementation runs at once, one per worker, on one PostgreSQL server (whose
 # max_connections is often 100): small pools keep the run within it.
@@ -84,8 +86,7 @@ def targets(config: pytest.Config) -> list[Target]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "empty_table: needs the users table empty at its start")
-    config.addinivalue_line("markers", "database: reads or controls the database directly")
+    register_markers(config)
     if hasattr(config, "workerinput") or config.getoption("collectonly"):
         return
     selected = targets(config)
@@ -110,12 +111,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     tests fill in around them."""
     from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
+    # A test's parameters start with its target's id (see pytest_generate_tests); the
+    # longest id first, so that `fastapi-granian` is found before `fastapi`.
+    impls = {target.id: target.impl.name for target in targets(config) if target.impl is not None}
+    ids = sorted(impls, key=len, reverse=True)
+
     class ImplementationScheduling(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            # conformance/test_x.py::test_y[fastapi-granian-...]: the target comes first.
-            if nodeid.startswith("conformance/") and "[" in nodeid:
-                return nodeid.rpartition("[")[2].split("-")[0].rstrip("]")
-            return nodeid
+            if not nodeid.startswith("conformance/"):
+                return nodeid
+            params = nodeid.partition("[")[2].removesuffix("]")
+            found = next((i for i in ids if params == i or params.startswith(f"{i}-")), None)
+            return nodeid if found is None else impls[found]
 
     return ImplementationScheduling(config, log)
 
@@ -130,21 +137,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def target(request: pytest.FixtureRequest) -> Target:
     param: Target = request.param
     return param
-
-
-@dataclass
-class Service:
-    """A running implementation and what the tests may reach behind it."""
-
-    transport: httpx.BaseTransport | None
-    base_url: str
-    database_url: str | None  # direct, not through the proxy
-    proxy: TcpProxy | None = None
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(
-            transport=self.transport, base_url=self.base_url, timeout=REQUEST_TIMEOUT
-        )
 
 
 @pytest.fixture(scope="session")
@@ -200,20 +192,3 @@ def client(service: Service, request: pytest.FixtureRequest) -> Iterator[httpx.C
         pytest.skip("needs an empty table: set DATABASE_URL along with --base-url")
     with service.client() as http:
         yield http
-
-
-def unique_email(prefix: str = "user") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
-
-
-@pytest.fixture
-def create_user(client: httpx.Client) -> Callable[..., dict[str, Any]]:
-    """Create a user through the API (unique email unless given); return its JSON."""
-
-    def create(email: str | None = None, name: str = "Ada Lovelace") -> dict[str, Any]:
-        response = client.post("/users", json={"email": email or unique_email(), "name": name})
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
-
-    return create

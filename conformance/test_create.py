@@ -9,8 +9,8 @@ import httpx
 import psycopg
 import pytest
 
-from conformance.conftest import unique_email
 from conformance.contract import TIMESTAMP, assert_json, assert_problem
+from conformance.support import unique_email
 
 LONG_EMAIL = "a" * 64 + "@" + "b" * 185 + ".com"  # 254 code points
 EMOJI = "\N{GRINNING FACE}"

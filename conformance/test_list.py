@@ -6,8 +6,8 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.conftest import unique_email
 from conformance.contract import assert_json, assert_problem
+from conformance.support import unique_email
 
 CreateUser = Callable[..., dict[str, Any]]
 

@@ -8,8 +8,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from conformance import contract
-from conformance.conftest import Service, unique_email
 from conformance.contract import assert_json, assert_problem
+from conformance.support import Service, unique_email
 
 
 def test_health(client: httpx.Client) -> None:

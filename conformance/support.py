@@ -1,0 +1,62 @@
+"""What the tests share besides fixtures' wiring: the service under test, unique emails,
+the markers, and the fixture that creates a user through the API.
+
+A plain module, imported by the tests and by conftest.py alike, so that the suite can be
+copied whole into a starter (`rosetta new`), whose own conftest.py builds the service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.proxy import TcpProxy
+from conformance.transports import REQUEST_TIMEOUT
+
+MARKERS = {
+    "empty_table": "needs the users table empty at its start",
+    "database": "reads or controls the database directly",
+}
+CreateUser = Callable[..., dict[str, Any]]
+
+
+@dataclass
+class Service:
+    """A running implementation and what the tests may reach behind it."""
+
+    transport: httpx.BaseTransport | None
+    base_url: str
+    database_url: str | None  # direct, not through the proxy
+    proxy: TcpProxy | None = None
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            transport=self.transport, base_url=self.base_url, timeout=REQUEST_TIMEOUT
+        )
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def register_markers(config: pytest.Config) -> None:
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+
+
+@pytest.fixture
+def create_user(client: httpx.Client) -> CreateUser:
+    """Create a user through the API (unique email unless given); return its JSON."""
+
+    def create(email: str | None = None, name: str = "Ada Lovelace") -> dict[str, Any]:
+        response = client.post("/users", json={"email": email or unique_email(), "name": name})
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    return create
