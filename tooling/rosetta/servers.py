@@ -24,6 +24,8 @@ from rosetta.registry import Implementation
 
 # argv of each server, from the implementation, host, port and worker count.
 Command = Callable[[Implementation, str, int, int], list[str]]
+# Requests one gunicorn worker serves at once (no more than the smallest pool it is given).
+GUNICORN_THREADS = 4
 
 
 def _app(impl: Implementation, interface: str) -> str:
@@ -53,8 +55,13 @@ def _granian(impl: Implementation, host: str, port: int, workers: int) -> list[s
 
 
 def _gunicorn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # The threaded worker, as gunicorn's docs suggest where there is no buffering proxy in
+    # front: it keeps connections alive (the sync worker closes each after its response)
+    # and parks idle or slow clients in its poller instead of giving each a whole worker.
     return ["gunicorn", _call(impl, "wsgi"), "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--graceful-timeout", "5"]  # fmt: skip
+            "--workers", str(workers), "--worker-class", "gthread",
+            "--threads", str(GUNICORN_THREADS), "--keep-alive", "5",
+            "--graceful-timeout", "5"]  # fmt: skip
 
 
 def _hypercorn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
@@ -90,6 +97,8 @@ class ServerError(RuntimeError):
 
 
 def command(impl: Implementation, server: str, host: str, port: int, workers: int) -> list[str]:
+    """The argv that starts `impl` under `server`, as the live suite, `rosetta serve`, the
+    benchmark and the Dockerfile (and each starter's) run it."""
     if server not in impl.servers:
         raise ServerError(
             f"{impl.name} does not run under {server!r} (it declares: {', '.join(impl.servers)})"

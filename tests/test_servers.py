@@ -1,0 +1,48 @@
+"""The servers as the tooling starts them (the live suite, `rosetta serve`, the benchmark
+and the Dockerfile take the same argv): gunicorn keeps connections alive, and a slow
+client does not hold up the others."""
+
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from rosetta import registry, servers
+from rosetta.ports import free_port
+from rosetta.servers import LiveServer
+
+GUNICORN = [impl for impl in registry.implementations().values() if "gunicorn" in impl.servers]
+
+
+@pytest.mark.parametrize("impl", [pytest.param(i, id=i.name) for i in GUNICORN])
+def test_gunicorn_runs_threaded_workers_with_keep_alive(impl: registry.Implementation) -> None:
+    argv = servers.command(impl, "gunicorn", "127.0.0.1", 8000, 2)
+    options = dict(zip(argv[2::2], argv[3::2], strict=False))
+    assert options["--worker-class"] == "gthread"
+    assert int(options["--threads"]) > 1
+    assert int(options["--keep-alive"]) >= 2  # gunicorn's default
+
+
+@pytest.fixture(scope="module")
+def gunicorn(schema_url: str) -> Iterator[LiveServer]:
+    """The first implementation that runs under gunicorn, with one worker."""
+    env = {"DATABASE_URL": schema_url, "DATABASE_POOL_SIZE": "2"}
+    with LiveServer(GUNICORN[0], "gunicorn", free_port(), env, workers=1) as live:
+        yield live
+
+
+def test_gunicorn_keeps_the_connection_alive(gunicorn: LiveServer) -> None:
+    with httpx.Client(base_url=gunicorn.url, timeout=5) as client:
+        first = client.get("/health")
+        second = client.get("/health")
+    assert first.status_code == second.status_code == 200
+    assert first.headers.get("connection", "keep-alive").lower() != "close"
+    assert second.extensions["network_stream"] is first.extensions["network_stream"]
+
+
+def test_gunicorn_serves_others_while_a_client_is_slow(gunicorn: LiveServer) -> None:
+    """One worker, one client that sends half a request and waits: the next is answered."""
+    with socket.create_connection((gunicorn.host, gunicorn.port)) as slow:
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: slow\r\n")
+        assert httpx.get(f"{gunicorn.url}/health", timeout=3).status_code == 200
