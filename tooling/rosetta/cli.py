@@ -177,6 +177,9 @@ def parser() -> argparse.ArgumentParser:
         "--readme", action="store_true", help="also rewrite the README's Performance section"
     )
     bench.set_defaults(run=bench_command)
+    from rosetta import reading  # `compare` and `site`, reading the implementations side by side
+
+    reading.add_parsers(commands)
     return top
 
 
