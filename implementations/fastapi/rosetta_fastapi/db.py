@@ -1,4 +1,4 @@
-"""The shared `users` table through SQLAlchemy 2 async; the schema itself lives in db/."""
+"""The shared `users` table through SQLAlchemy 2 async on asyncpg (not created here)."""
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
@@ -35,8 +35,9 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """Mapped onto the table of the schema in db/; metadata is never used to create it. The
-    id and the timestamps are the database's (identity, defaults, triggers)."""
+    """Mapped onto the shared `users` table, whose schema is the database's: metadata is
+    never used to create it. The id and the timestamps are the database's too (identity,
+    defaults, triggers)."""
 
     __tablename__ = "users"
 
@@ -85,7 +86,7 @@ async def ping(session: AsyncSession) -> None:
 async def list_users(
     session: AsyncSession, *, limit: int, offset: int, email: str | None
 ) -> tuple[Sequence[User], int]:
-    """The page and the count of all matches, in the session's one transaction."""
+    """The page and the count of all matches, in the request's one transaction."""
     query = select(User)
     if email is not None:
         query = query.where(func.lower(User.email) == func.lower(email))

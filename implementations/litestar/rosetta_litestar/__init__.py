@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "SQLAlchemy 2 async + asyncpg (Litestar's SQLAlchemy plugin)",
     "servers": ["granian", "uvicorn"],
     "app": "rosetta_litestar.app:create_app",
+    "settings": "rosetta_litestar.settings:Settings",
 }

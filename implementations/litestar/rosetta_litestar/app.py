@@ -8,7 +8,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from . import db, problems
-from .routes import UserController, health
+from .routes import UsersController, health
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
@@ -17,8 +17,8 @@ MAX_BODY_SIZE = 1024 * 1024
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     return Litestar(
-        route_handlers=[UserController, health],
-        dependencies={"transaction": Provide(db.provide_transaction)},
+        route_handlers=[UsersController, health],
+        dependencies={"session": Provide(db.get_session)},
         plugins=[SQLAlchemyPlugin(db.sqlalchemy_config(settings)), problems.plugin()],
         request_max_body_size=MAX_BODY_SIZE,
         openapi_config=OpenAPIConfig(

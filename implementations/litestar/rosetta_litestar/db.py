@@ -1,21 +1,29 @@
-"""The shared `users` table through SQLAlchemy 2 async and Litestar's SQLAlchemy plugin;
-the schema itself lives in db/."""
+"""The shared `users` table through SQLAlchemy 2 async on asyncpg (not created here), with
+Litestar's SQLAlchemy plugin."""
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from advanced_alchemy.extensions.litestar import (
-    AsyncSessionConfig,
-    EngineConfig,
-    SQLAlchemyAsyncConfig,
-)
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
-from sqlalchemy import BigInteger, DateTime, FetchedValue, Identity, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    FetchedValue,
+    Identity,
+    delete,
+    func,
+    insert,
+    make_url,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .problems import UserNotFoundError
 from .settings import Settings
 
 
@@ -24,11 +32,11 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """Mapped onto the table of db/schema.sql; metadata is never used to create it."""
+    """Mapped onto the shared `users` table, whose schema is the database's: metadata is
+    never used to create it. The id and the timestamps are the database's too (identity,
+    defaults, triggers)."""
 
     __tablename__ = "users"
-    # Timestamps are the database's (defaults and triggers); RETURNING brings them back.
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     email: Mapped[str]
@@ -41,22 +49,26 @@ class User(Base):
     )
 
 
+def create_engine(settings: Settings) -> AsyncEngine:
+    # No pre-ping: a connection broken by an outage fails once, SQLAlchemy takes the error
+    # for a disconnect and discards it (and the pool's other connections), and that request
+    # is a 503.
+    url = make_url(settings.database_url).set(drivername="postgresql+asyncpg")
+    return create_async_engine(
+        url,
+        pool_size=settings.database_pool_size,
+        max_overflow=0,
+        pool_timeout=settings.database_connect_timeout,
+        connect_args={"timeout": settings.database_connect_timeout},
+    )
+
+
 def sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
-    """The plugin owns the engine (created at startup, disposed at shutdown) and provides a
-    session per request as the `db_session` dependency."""
-    timeout = settings.database_connect_timeout
+    """The plugin disposes of the engine at shutdown (creating it opens no connection) and
+    provides a session per request as the `db_session` dependency."""
     return SQLAlchemyAsyncConfig(
-        connection_string=settings.database_url.replace(
-            "postgresql://", "postgresql+asyncpg://", 1
-        ),
+        engine_instance=create_engine(settings),
         create_all=False,
-        engine_config=EngineConfig(
-            pool_size=settings.database_pool_size,
-            max_overflow=0,
-            pool_pre_ping=True,  # connections broken while the database was away are replaced
-            pool_timeout=timeout,
-            connect_args={"timeout": timeout},
-        ),
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # The database's trigger keeps updated_at; the plugin's own listener would overwrite it.
         enable_touch_updated_timestamp_listener=False,
@@ -65,12 +77,12 @@ def sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
 
 
-async def provide_transaction(
-    db_session: NamedDependency[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back when it
-    raises. The IntegrityError goes on to problems.py, which makes it a 409 (a different
-    exception raised here would reach the exception handlers wrapped in an ExceptionGroup)."""
+async def get_session(db_session: NamedDependency[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """The request's session, in one transaction: committed when the handler returns, before
+    the response is sent; rolled back when it raises (an IntegrityError goes on to
+    problems.py: a different exception raised here would reach the exception handlers
+    wrapped in an ExceptionGroup). The plugin's own `before_send_handler="autocommit"`
+    commits too, but a COMMIT that fails there is logged and the 2xx is sent anyway."""
     async with db_session.begin():
         yield db_session
 
@@ -82,36 +94,37 @@ async def ping(session: AsyncSession) -> None:
 async def list_users(
     session: AsyncSession, *, limit: int, offset: int, email: str | None
 ) -> tuple[Sequence[User], int]:
+    """The page and the count of all matches, in the request's one transaction."""
     query = select(User)
     if email is not None:
         query = query.where(func.lower(User.email) == func.lower(email))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    users = await session.scalars(query.order_by(User.id).limit(limit).offset(offset))
-    return users.all(), total or 0
+    users = (await session.scalars(query.order_by(User.id).limit(limit).offset(offset))).all()
+    return users, total or 0
 
 
 async def create_user(session: AsyncSession, values: dict[str, Any]) -> User:
-    user = User(**values)
-    session.add(user)
-    await session.flush()
-    return user
+    return (await session.scalars(insert(User).values(values).returning(User))).one()
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFoundException(f"No user has the id {user_id}.")
+        raise UserNotFoundError(user_id)
     return user
 
 
 async def update_user(session: AsyncSession, user_id: int, changes: dict[str, Any]) -> User:
-    user = await get_user(session, user_id)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    await session.flush()
+    if not changes:  # `{}` changes nothing, and an UPDATE needs something to set
+        return await get_user(session, user_id)
+    statement = update(User).where(User.id == user_id).values(changes).returning(User)
+    user = await session.scalar(statement)
+    if user is None:
+        raise UserNotFoundError(user_id)
     return user
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
-    await session.delete(await get_user(session, user_id))
-    await session.flush()
+    deleted = await session.scalar(delete(User).where(User.id == user_id).returning(User.id))
+    if deleted is None:
+        raise UserNotFoundError(user_id)

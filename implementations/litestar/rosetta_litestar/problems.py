@@ -3,21 +3,21 @@
 Litestar's ProblemDetailsPlugin renders `ProblemDetailsException`; `plugin()` maps every
 other exception onto one:
 
-    HTTPException            Litestar's own and the handlers': 404 (no route, no user),
-                             405 (with Allow), 400 (not JSON), 413, 415
-     +-- ValidationException 422 for a body or query that breaks a rule; 404 for a bad {id}
-    IntegrityError           409 (the database's unique index decided) or 422 (a check)
-    connection errors        503 (and a pool with no free connection in time)
-    anything else            500, with no detail of the failure
+ProblemError               raised by handlers, hooks and the data layer (HTTPExceptions)
+ +-- MalformedBodyError        400
+ +-- UserNotFoundError         404
+ +-- UnsupportedMediaTypeError 415
+HTTPException              Litestar's own: 404 (no route), 405 (with Allow), 413
+ValidationException        422 for a body or query that breaks a rule; 404 for a bad {id}
+IntegrityError             409 (the unique index) or 422 (a check constraint)
+connection errors          503 (and a pool with no free connection in time)
+anything else              500, with no detail of the failure
 """
 
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Operation
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -26,9 +26,6 @@ from litestar.plugins.problem_details import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .schemas import Problem, ValidationProblem
-
-MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://rosetta.example/problems/"
 KINDS = {
     400: ("malformed-body", "Malformed request body"),
@@ -52,19 +49,40 @@ def problem(
     errors: FieldErrors | None = None,
     headers: dict[str, str] | None = None,
 ) -> ProblemDetailsException:
-    if status in KINDS:
-        slug, title = KINDS[status]
-        type_ = TYPE_BASE + slug
-    else:
-        type_, title = "about:blank", HTTPStatus(status).phrase
+    # A status the contract does not name gets RFC 9457's default type.
+    slug, title = KINDS.get(status, ("", HTTPStatus(status).phrase))
     return ProblemDetailsException(
         status_code=status,
-        type_=type_,
+        type_=TYPE_BASE + slug if slug else "about:blank",
         title=title,
         detail=detail,
         headers=headers,
         extra=None if errors is None else {"errors": errors},
     )
+
+
+class ProblemError(HTTPException):
+    detail = INTERNAL_ERROR
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail=detail or type(self).detail)
+
+
+class MalformedBodyError(ProblemError):
+    status_code = 400
+    detail = "The body is not valid JSON."
+
+
+class UserNotFoundError(ProblemError):
+    status_code = 404
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"No user has the id {user_id}.")
+
+
+class UnsupportedMediaTypeError(ProblemError):
+    status_code = 415
+    detail = "The body must be sent as application/json."
 
 
 def messages(exc: ValidationException) -> list[dict[str, Any]]:
@@ -81,19 +99,25 @@ def field_errors(exc: ValidationException) -> FieldErrors:
     return [{"field": field, "message": message} for field, message in errors.items()]
 
 
-def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
-    if isinstance(exc, ValidationException):
-        if any(message.get("source") == "path" for message in messages(exc)):
-            return problem(404, "No user has this id.")
-        return problem(422, "The request breaks a rule of the contract.", errors=field_errors(exc))
+def on_problem(exc: ProblemError) -> ProblemDetailsException:
+    return problem(exc.status_code, exc.detail)
+
+
+def on_http_exception(exc: HTTPException) -> ProblemDetailsException:
     if exc.status_code >= 500:
         return problem(exc.status_code, INTERNAL_ERROR)
     return problem(exc.status_code, exc.detail, headers=exc.headers)
 
 
-def from_integrity_error(exc: IntegrityError) -> ProblemDetailsException:
+def on_validation_error(exc: ValidationException) -> ProblemDetailsException:
+    if any(message.get("source") == "path" for message in messages(exc)):
+        return problem(404, "No user has this id.")
+    return problem(422, "The request breaks a rule of the contract.", errors=field_errors(exc))
+
+
+def integrity_problem(exc: IntegrityError) -> ProblemDetailsException:
     """The one place where the database's verdict on a write becomes a problem."""
-    if getattr(exc.orig, "sqlstate", None) == "23505":
+    if getattr(exc.orig, "sqlstate", None) == "23505":  # unique_violation
         return problem(409, "Another user already has this email address.")
     constraint = str(getattr(exc.orig, "constraint_name", "") or "")
     field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
@@ -101,51 +125,27 @@ def from_integrity_error(exc: IntegrityError) -> ProblemDetailsException:
     return problem(422, "The database refused the value.", errors=errors)
 
 
-def from_database_error(exc: Exception) -> ProblemDetailsException:
+def on_database_unreachable(exc: Exception) -> ProblemDetailsException:
     if isinstance(exc, DBAPIError) and not (
         exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
     ):
-        return problem(500, INTERNAL_ERROR)
+        return problem(500, INTERNAL_ERROR)  # not about the connection
     return problem(503, "The database cannot be reached; try again shortly.")
 
 
-def from_unexpected(exc: Exception) -> ProblemDetailsException:
+def on_unexpected(exc: Exception) -> ProblemDetailsException:
     return problem(500, INTERNAL_ERROR)
 
 
 def plugin() -> ProblemDetailsPlugin:
+    """The exception handlers, by type (Litestar picks the nearest in each exception's MRO);
+    a plugin passed to the app's constructor, where FastAPI's `register(app)` adds them."""
     mapping: dict[type[Exception], Any] = {
-        HTTPException: from_http_exception,
-        IntegrityError: from_integrity_error,
-        DBAPIError: from_database_error,
-        OSError: from_database_error,
-        TimeoutError: from_database_error,
-        PoolTimeout: from_database_error,
-        Exception: from_unexpected,
+        ProblemError: on_problem,
+        HTTPException: on_http_exception,
+        ValidationException: on_validation_error,
+        IntegrityError: integrity_problem,
+        **dict.fromkeys((DBAPIError, OSError, TimeoutError, PoolTimeout), on_database_unreachable),
+        Exception: on_unexpected,
     }
     return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))
-
-
-# --- how the handlers document their problems in the OpenAPI document ---------------------
-
-
-def responses(*statuses: int) -> dict[int, ResponseSpec]:
-    return {
-        status: ResponseSpec(
-            ValidationProblem if status == 422 else Problem,
-            description=HTTPStatus(status).phrase,
-            media_type=MEDIA_TYPE,
-            generate_examples=False,
-        )
-        for status in statuses
-    }
-
-
-@dataclass
-class WithoutValidation400(Operation):
-    """Litestar documents a 400 (its ValidationException) for every operation that has
-    parameters; here a 400 is a malformed body, so operations without a body drop it."""
-
-    def __post_init__(self) -> None:
-        if self.request_body is None and self.responses:
-            self.responses.pop("400", None)

@@ -1,6 +1,8 @@
-"""The handlers, one per operationId of shared_contract/openapi.yaml."""
+"""The handlers, one per operationId of the contract; Litestar generates the document."""
 
 import re
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Annotated, Any
 
 import msgspec
@@ -8,24 +10,29 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, SerializationException, ValidationException
+from litestar.exceptions import NotFoundException, SerializationException, ValidationException
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Operation
 from litestar.params import Body, PathParameter, QueryParameter
-from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import db, problems
+from . import db
+from .problems import MalformedBodyError, UnsupportedMediaTypeError
 from .schemas import (
+    BIGINT_MAX,
+    DECIMAL_INTEGER,
     EMAIL_PATTERN,
     Health,
+    Problem,
     UserCreate,
     UserPage,
     UserPublic,
     UserUpdate,
+    ValidationProblem,
     member_errors,
 )
 
-BIGINT_MAX = 2**63 - 1
-DECIMAL = re.compile(r"-?[0-9]+")
+USER_ID = re.compile(r"[1-9][0-9]{0,18}")
 # Litestar writes bounds into the schema as floats, which cannot hold 2**63 - 1 exactly.
 UserId = Annotated[int, PathParameter(ge=1, le=BIGINT_MAX, schema_extra={"maximum": BIGINT_MAX})]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
@@ -44,22 +51,27 @@ LOCATION = ResponseHeader(
 )
 
 
+async def check_user_id(request: Request[Any, Any, Any]) -> None:
+    """`{id}` in ASCII digits with no sign or leading zero. Litestar's `{id:int}` would take
+    what int() takes ("+1", " 1", U+0661 for 1), and an int parameter on `{id:str}` what msgspec's lax
+    mode takes ("1.0"); any other spelling names no user (404)."""
+    if not USER_ID.fullmatch(request.path_params["id"]):
+        raise NotFoundException("No user has this id.")
+
+
 async def check_body(request: Request[Any, Any, Any]) -> None:
     """The body of POST and PATCH, checked in the contract's order before Litestar decodes it
     into `data`: over 1 MiB (413), not application/json (415), empty or not JSON (400), then
     every member that breaks a rule (422; msgspec alone would stop at the first)."""
     body = await request.body()  # past request_max_body_size: 413
     if request.content_type[0] != "application/json":
-        raise ClientException(
-            "The body must be sent as application/json.",
-            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        )
+        raise UnsupportedMediaTypeError()
     if not body:
-        raise ClientException("The body is empty; a JSON object is required.")
+        raise MalformedBodyError("The body is empty; a JSON object is required.")
     try:
         document = await request.json()
     except (SerializationException, UnicodeDecodeError) as exc:  # msgspec lets the latter out
-        raise ClientException("The body is not valid JSON.") from exc
+        raise MalformedBodyError() from exc
     model = request.route_handler.parsed_fn_signature.parameters["data"].annotation
     if errors := member_errors(model, document):
         extra = [
@@ -69,85 +81,115 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
         raise ValidationException("The body breaks a rule of the contract.", extra=extra)
 
 
+async def check_update(request: Request[Any, Any, Any]) -> None:
+    """PATCH /users/{id}: the id, then the body (a route takes one `before_request`)."""
+    await check_user_id(request)
+    await check_body(request)
+
+
 async def check_decimal_query(request: Request[Any, Any, Any]) -> None:
     """msgspec reads "2.0" as the integer 2; the contract takes decimal integers only."""
     for name in ("limit", "offset"):
         value = request.query_params.get(name)
-        if value is not None and not DECIMAL.fullmatch(value):
+        if value is not None and not DECIMAL_INTEGER.fullmatch(value):
             extra = [{"key": name, "message": "Expected a decimal integer", "source": "query"}]
             raise ValidationException(extra=extra)
 
 
-class UserController(Controller):
+def responses(*statuses: int) -> dict[int, ResponseSpec]:
+    return {
+        status: ResponseSpec(
+            ValidationProblem if status == 422 else Problem,
+            description=HTTPStatus(status).phrase,
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+@dataclass
+class WithoutValidation400(Operation):
+    """Litestar documents a 400 (its ValidationException) for every operation that has
+    parameters; here a 400 is a malformed body, so operations without a body drop it."""
+
+    def __post_init__(self) -> None:
+        if self.request_body is None and self.responses:
+            self.responses.pop("400", None)
+
+
+class UsersController(Controller):
     path = "/users"
     tags = ("users",)
 
     @get(
         before_request=check_decimal_query,
-        responses=problems.responses(422, 503),
-        operation_class=problems.WithoutValidation400,
+        responses=responses(422, 503),
+        operation_class=WithoutValidation400,
     )
     async def list_users(
         self,
-        transaction: NamedDependency[AsyncSession],
+        session: NamedDependency[AsyncSession],
         limit: Limit = 20,
         offset: Offset = 0,
         email: EmailFilter = None,
     ) -> UserPage:
         """List users"""
-        users, total = await db.list_users(transaction, limit=limit, offset=offset, email=email)
+        users, total = await db.list_users(session, limit=limit, offset=offset, email=email)
         items = [UserPublic.from_user(user) for user in users]
         return UserPage(items=items, total=total, limit=limit, offset=offset)
 
     @post(
         before_request=check_body,
         response_headers=[LOCATION],
-        responses=problems.responses(400, 409, 413, 415, 422, 503),
+        responses=responses(400, 409, 413, 415, 422, 503),
     )
     async def create_user(
-        self, transaction: NamedDependency[AsyncSession], data: Annotated[UserCreate, JSONObject]
+        self, session: NamedDependency[AsyncSession], data: Annotated[UserCreate, JSONObject]
     ) -> Response[UserPublic]:
         """Create a user"""
-        user = await db.create_user(transaction, msgspec.to_builtins(data))
+        user = await db.create_user(session, msgspec.to_builtins(data))
         return Response(UserPublic.from_user(user), headers={"Location": f"/users/{user.id}"})
 
     @get(
-        "/{id:int}",
-        responses=problems.responses(404, 503),
-        operation_class=problems.WithoutValidation400,
+        "/{id:str}",
+        before_request=check_user_id,
+        responses=responses(404, 503),
+        operation_class=WithoutValidation400,
     )
-    async def get_user(self, transaction: NamedDependency[AsyncSession], id: UserId) -> UserPublic:
+    async def get_user(self, session: NamedDependency[AsyncSession], id: UserId) -> UserPublic:
         """Get a user"""
-        return UserPublic.from_user(await db.get_user(transaction, id))
+        return UserPublic.from_user(await db.get_user(session, id))
 
     @patch(
-        "/{id:int}",
-        before_request=check_body,
-        responses=problems.responses(400, 404, 409, 413, 415, 422, 503),
+        "/{id:str}",
+        before_request=check_update,
+        responses=responses(400, 404, 409, 413, 415, 422, 503),
     )
     async def update_user(
         self,
-        transaction: NamedDependency[AsyncSession],
+        session: NamedDependency[AsyncSession],
         id: UserId,
         data: Annotated[UserUpdate, JSONObject],
     ) -> UserPublic:
         """Update a user"""
         # to_builtins leaves out the members that were not sent (UNSET).
-        user = await db.update_user(transaction, id, msgspec.to_builtins(data))
+        user = await db.update_user(session, id, msgspec.to_builtins(data))
         return UserPublic.from_user(user)
 
     @delete(
-        "/{id:int}",
-        responses=problems.responses(404, 503),
-        operation_class=problems.WithoutValidation400,
+        "/{id:str}",
+        before_request=check_user_id,
+        responses=responses(404, 503),
+        operation_class=WithoutValidation400,
     )
-    async def delete_user(self, transaction: NamedDependency[AsyncSession], id: UserId) -> None:
+    async def delete_user(self, session: NamedDependency[AsyncSession], id: UserId) -> None:
         """Delete a user"""
-        await db.delete_user(transaction, id)
+        await db.delete_user(session, id)
 
 
-@get("/health", tags=["health"], responses=problems.responses(503))
-async def health(transaction: NamedDependency[AsyncSession]) -> Health:
+@get("/health", tags=["health"], responses=responses(503))
+async def health(session: NamedDependency[AsyncSession]) -> Health:
     """Health check"""
-    await db.ping(transaction)
+    await db.ping(session)
     return Health(status="ok")

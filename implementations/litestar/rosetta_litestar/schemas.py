@@ -1,5 +1,6 @@
-"""Request and response models: the rules of shared_contract/, as msgspec Structs."""
+"""Request and response models: the rules of the contract, as msgspec Structs."""
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
 NO_CONTROL_CHARACTERS = r"^(?!.*[\x00-\x1f\x7f])"
 EMAIL_PATTERN = NO_CONTROL_CHARACTERS + r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 NAME_PATTERN = NO_CONTROL_CHARACTERS + r".*\S"  # at least one character that is not whitespace
+# Query values: Litestar converts them in msgspec's lax mode, which reads "2.0" as 2.
+DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
+BIGINT_MAX = 2**63 - 1
 
 Email = Annotated[str, Meta(max_length=254, pattern=EMAIL_PATTERN, examples=["ada@example.com"])]
 Name = Annotated[
