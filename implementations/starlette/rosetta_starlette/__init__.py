@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "asyncpg, plain SQL",
     "servers": ["uvicorn", "granian"],
     "app": "rosetta_starlette.app:create_app",
+    "settings": "rosetta_starlette.settings:Settings",
 }

@@ -3,10 +3,12 @@
 ProblemError                      raised by the handlers and the data layer
  +-- MalformedBodyError           400
  +-- UserNotFoundError            404
+ +-- EmailTakenError              409, the unique index on lower(email) decided
  +-- UnsupportedMediaTypeError    415
  +-- ValidationFailedError        422, one entry per offending member or parameter
+ +-- ConstraintViolationError     422, a check constraint decided
 HTTPException                     Starlette's 404 (no route), 405 (Allow completed), 413
-IntegrityConstraintViolationError 409 for the unique index on lower(email), 422 for a check
+IntegrityConstraintViolationError becomes EmailTakenError or ConstraintViolationError
 connection errors                 503
 anything else                     500, with no detail of the failure
 """
@@ -80,6 +82,11 @@ class UserNotFoundError(ProblemError):
         super().__init__(f"No user has the id {user_id}.")
 
 
+class EmailTakenError(ProblemError):
+    status = 409
+    detail = "Another user already has this email address."
+
+
 class UnsupportedMediaTypeError(ProblemError):
     status = 415
     detail = "The body must be sent as application/json."
@@ -88,6 +95,11 @@ class UnsupportedMediaTypeError(ProblemError):
 class ValidationFailedError(ProblemError):
     status = 422
     detail = "The request breaks a rule of the contract."
+
+
+class ConstraintViolationError(ProblemError):
+    status = 422
+    detail = "The database refused the value."
 
 
 def field_errors(data: object, model: type[msgspec.Struct]) -> list[FieldError]:
@@ -111,6 +123,15 @@ def field_errors(data: object, model: type[msgspec.Struct]) -> list[FieldError]:
         except msgspec.ValidationError as exc:
             errors.append(FieldError(name, str(exc)))
     return errors
+
+
+def integrity_problem(exc: asyncpg.IntegrityConstraintViolationError) -> ProblemError:
+    """The one place where the database's verdict on a write becomes a problem."""
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return EmailTakenError()
+    constraint = exc.constraint_name or ""
+    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
+    return ConstraintViolationError(errors=[FieldError(field, f"violates {constraint}")])
 
 
 async def on_problem(request: Request, exc: Exception) -> ProblemResponse:
@@ -139,15 +160,9 @@ async def on_http_exception(request: Request, exc: Exception) -> ProblemResponse
     return problem(exc.status_code, exc.detail, headers=exc.headers)
 
 
-async def on_constraint_violation(request: Request, exc: Exception) -> ProblemResponse:
-    """The one place where the database's verdict on a write becomes a problem."""
+async def on_integrity_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, asyncpg.IntegrityConstraintViolationError)
-    if isinstance(exc, asyncpg.UniqueViolationError):
-        return problem(409, "Another user already has this email address.")
-    constraint = exc.constraint_name or ""
-    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
-    errors = [FieldError(field, f"violates {constraint}")]
-    return problem(422, "The database refused the value.", errors=errors)
+    return await on_problem(request, integrity_problem(exc))
 
 
 async def on_database_unreachable(request: Request, exc: Exception) -> ProblemResponse:
@@ -161,7 +176,7 @@ async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
 exception_handlers: dict[Any, ExceptionHandler] = {
     ProblemError: on_problem,
     HTTPException: on_http_exception,
-    asyncpg.IntegrityConstraintViolationError: on_constraint_violation,
+    asyncpg.IntegrityConstraintViolationError: on_integrity_error,
     # Refused, unreachable or timed out (TimeoutError is an OSError), dropped, shutting down.
     OSError: on_database_unreachable,
     asyncpg.PostgresConnectionError: on_database_unreachable,
@@ -174,12 +189,12 @@ exception_handlers: dict[Any, ExceptionHandler] = {
 
 
 class BodySizeLimit:
-    """Refuse bodies over `max_body_size` bytes before reading them whole: at once when
-    Content-Length says so, otherwise as soon as the bytes received pass the limit.
+    """Refuse bodies over `max_body_size` bytes as they are read: before the first byte when
+    Content-Length says so, otherwise as soon as the bytes received pass the limit. Only a
+    handler reads the body, so 404 and 405 come first.
 
     Starlette's own `max_body_size` answers a declared oversize body with a plain-text 413
-    whatever the exception handlers say; this one answers with a problem, and leaves a
-    running count over the limit to the handlers as an HTTPException."""
+    whatever the exception handlers say; this one raises an HTTPException, which they answer."""
 
     def __init__(self, app: ASGIApp, max_body_size: int) -> None:
         self.app = app
@@ -191,13 +206,12 @@ class BodySizeLimit:
             return
         detail = f"The body is over the limit of {self.max_body_size} bytes."
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_size:
-            await problem(413, detail)(scope, receive, send)
-            return
         received = 0
 
         async def limited_receive() -> Message:
             nonlocal received
+            if declared.isdigit() and int(declared) > self.max_body_size:
+                raise HTTPException(413, detail)
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_body_size:

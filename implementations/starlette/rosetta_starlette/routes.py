@@ -1,18 +1,17 @@
-"""The handlers, one per operationId of shared_contract/openapi.yaml, and their routes."""
+"""The handlers, one per operationId of the contract (openapi.yaml in this package), and
+their routes."""
 
-import re
 from typing import Any, TypedDict, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 import msgspec
-from starlette.middleware import Middleware
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from . import db
 from .problems import (
-    BodySizeLimit,
     MalformedBodyError,
     UnsupportedMediaTypeError,
     UserNotFoundError,
@@ -27,10 +26,9 @@ from .schemas import (
     UserCreate,
     UserPage,
     UserUpdate,
+    decimal_integer,
 )
 
-MAX_BODY_SIZE = 1024 * 1024
-DECIMAL = re.compile(r"-?[0-9]+")
 T = TypeVar("T", bound=msgspec.Struct)
 
 
@@ -39,6 +37,57 @@ class State(TypedDict):
 
     pool: asyncpg.Pool
     openapi: dict[str, Any]
+
+
+class UserIdConverter(Convertor[int]):
+    """`{id:user_id}`: an id in ASCII digits with no leading zero; any other spelling matches
+    no route, so 404. An id past BIGINT_MAX names no user: a 404 raised here, as the route
+    matches (Starlette's convertors have no way to refuse a match once the regex has)."""
+
+    regex = "[1-9][0-9]{0,18}"
+
+    def convert(self, value: str) -> int:
+        user_id = int(value)
+        if user_id > BIGINT_MAX:
+            raise UserNotFoundError(user_id)
+        return user_id
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("user_id", UserIdConverter())
+
+
+async def read_json(request: Request[State], model: type[T]) -> T:
+    """The body as `model`, in the contract's order of checks: 413 (as problems.BodySizeLimit
+    counts the body read here), 415, 400, 422."""
+    body = await request.body()
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaTypeError()
+    # msgspec lets invalid UTF-8 inside a string escape as a UnicodeDecodeError.
+    try:
+        data = msgspec.json.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        raise MalformedBodyError() from None
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError:
+        raise ValidationFailedError(errors=field_errors(data, model)) from None
+
+
+def read_query(request: Request[State], model: type[T]) -> T:
+    """The query as `model`, its integers written in decimal (schemas.decimal_integer)."""
+    data: dict[str, Any] = dict(request.query_params)
+    for field in msgspec.structs.fields(model):
+        is_int = isinstance(msgspec.inspect.type_info(field.type), msgspec.inspect.IntType)
+        if is_int and field.encode_name in data:
+            data[field.encode_name] = decimal_integer(data[field.encode_name])
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError:
+        raise ValidationFailedError(errors=field_errors(data, model)) from None
 
 
 async def list_users(request: Request[State]) -> Response:
@@ -60,18 +109,19 @@ async def create_user(request: Request[State]) -> Response:
 
 async def get_user(request: Request[State]) -> Response:
     """Get a user"""
-    return MsgspecResponse(await db.get_user(request.state["pool"], user_id(request)))
+    return MsgspecResponse(await db.get_user(request.state["pool"], request.path_params["id"]))
 
 
 async def update_user(request: Request[State]) -> Response:
     """Update a user"""
     body = await read_json(request, UserUpdate)
-    return MsgspecResponse(await db.update_user(request.state["pool"], user_id(request), body))
+    user = await db.update_user(request.state["pool"], request.path_params["id"], body)
+    return MsgspecResponse(user)
 
 
 async def delete_user(request: Request[State]) -> Response:
     """Delete a user"""
-    await db.delete_user(request.state["pool"], user_id(request))
+    await db.delete_user(request.state["pool"], request.path_params["id"])
     return Response(status_code=204)
 
 
@@ -86,55 +136,12 @@ async def openapi(request: Request[State]) -> Response:
     return MsgspecResponse(request.state["openapi"])
 
 
-def user_id(request: Request[State]) -> int:
-    """`{id:int}` matches any run of digits; one past bigint names no user."""
-    value: int = request.path_params["id"]
-    if value > BIGINT_MAX:
-        raise UserNotFoundError(value)
-    return value
-
-
-async def read_json(request: Request[State], model: type[T]) -> T:
-    """The body as `model`, in the contract's order of checks: 413, 415, 400, 422."""
-    body = await request.body()
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != "application/json":
-        raise UnsupportedMediaTypeError()
-    # msgspec lets invalid UTF-8 inside a string escape as a UnicodeDecodeError.
-    try:
-        data = msgspec.json.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        raise MalformedBodyError() from None
-    try:
-        return msgspec.convert(data, model)
-    except msgspec.ValidationError:
-        raise ValidationFailedError(errors=field_errors(data, model)) from None
-
-
-def read_query(request: Request[State], model: type[T]) -> T:
-    """The query as `model`. Integers must be written in decimal: msgspec's lax mode
-    (strict=False) would also read "2.0" and "1e1", so they are converted here instead."""
-    data: dict[str, Any] = dict(request.query_params)
-    for field in msgspec.structs.fields(model):
-        value = data.get(field.encode_name)
-        is_int = isinstance(msgspec.inspect.type_info(field.type), msgspec.inspect.IntType)
-        if is_int and value is not None and DECIMAL.fullmatch(value):
-            data[field.encode_name] = int(value)
-    try:
-        return msgspec.convert(data, model)
-    except msgspec.ValidationError:
-        raise ValidationFailedError(errors=field_errors(data, model)) from None
-
-
-# Only the routes that take a body get the limit, so 404 and 405 still come first.
-body_limit = [Middleware(BodySizeLimit, max_body_size=MAX_BODY_SIZE)]
-
 routes = [
     Route("/users", list_users, methods=["GET"]),
-    Route("/users", create_user, methods=["POST"], middleware=body_limit),
-    Route("/users/{id:int}", get_user, methods=["GET"]),
-    Route("/users/{id:int}", update_user, methods=["PATCH"], middleware=body_limit),
-    Route("/users/{id:int}", delete_user, methods=["DELETE"]),
+    Route("/users", create_user, methods=["POST"]),
+    Route("/users/{id:user_id}", get_user, methods=["GET"]),
+    Route("/users/{id:user_id}", update_user, methods=["PATCH"]),
+    Route("/users/{id:user_id}", delete_user, methods=["DELETE"]),
     Route("/health", health, methods=["GET"]),
     Route("/openapi.json", openapi, methods=["GET"]),
 ]
