@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "psycopg 3 async + psycopg_pool, plain SQL",
     "servers": ["uvicorn", "granian"],
     "app": "rosetta_falcon.app:create_app",
+    "settings": "rosetta_falcon.settings:Settings",
 }

@@ -1,45 +1,57 @@
 """The application factory: the only place where the app is wired."""
 
-from pathlib import Path
+from collections.abc import Mapping
+from importlib.resources import files
 from typing import Any
 
 import falcon
 import falcon.asgi
-import yaml
+import msgspec
 from falcon.asgi import Request, Response
 
-from . import problems
-from .db import Database
-from .routes import HealthResource, OpenAPIResource, UserResource, UsersResource
-from .schemas import JSONHandler, MsgspecMiddleware
+from . import db, problems
+from .routes import HealthResource, OpenAPIResource, UserIdConverter, UserResource, UsersResource
+from .schemas import JSONHandler
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
-# Falcon generates no OpenAPI document; the contract is served as it is. A service copied
-# out of this repository takes shared_contract/openapi.yaml along.
-CONTRACT = Path(__file__).resolve().parents[3] / "shared_contract" / "openapi.yaml"
+# Falcon generates no OpenAPI document, so the contract itself is served: package data, a
+# copy of shared_contract/openapi.yaml.
+CONTRACT = files(__package__) / "openapi.yaml"
 
 
 def create_app(settings: Settings | None = None) -> falcon.asgi.App[Request, Response]:
-    settings = settings or Settings.from_environ()
-    db = Database(settings)
+    settings = settings or Settings.from_env()
+    pool = db.create_pool(settings)
     app = falcon.asgi.App()
-    app.add_middleware(db)  # its process_startup/process_shutdown own the pool
-    app.add_middleware(MsgspecMiddleware(MAX_BODY_SIZE))
+    app.add_middleware(Lifespan(pool))
+    app.add_middleware(problems.BodySizeLimit(MAX_BODY_SIZE))
 
     json = JSONHandler(MAX_BODY_SIZE)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json
+    app.router_options.converters["user_id"] = UserIdConverter
 
-    app.add_route("/users", UsersResource(db))
-    # Falcon's int converter: an {id} outside bigint's range matches no route (404).
-    app.add_route("/users/{id:int(min=1, max=9223372036854775807)}", UserResource(db))
-    app.add_route("/health", HealthResource(db))
-    app.add_route("/openapi.json", OpenAPIResource(load_contract()))
+    openapi: dict[str, Any] = msgspec.yaml.decode(CONTRACT.read_bytes())
+    app.add_route("/users", UsersResource(pool))
+    app.add_route("/users/{id:user_id}", UserResource(pool))
+    app.add_route("/health", HealthResource(pool))
+    app.add_route("/openapi.json", OpenAPIResource(openapi))
     problems.register(app)
     return app
 
 
-def load_contract() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(CONTRACT.read_text())
-    return document
+class Lifespan:
+    """The pool lives as long as the app: Falcon calls `process_startup` and
+    `process_shutdown` of its middleware on the ASGI lifespan events."""
+
+    def __init__(self, pool: db.Pool) -> None:
+        self.pool = pool
+
+    async def process_startup(self, scope: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+        # Not waiting for connections: the app starts (and answers 503) while the database
+        # is away.
+        await self.pool.open(wait=False)
+
+    async def process_shutdown(self, scope: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+        await self.pool.close()

@@ -1,48 +1,92 @@
-"""The resources, their handlers named after the operationIds of shared_contract/openapi.yaml.
-Falcon routes a request to the resource's attribute `on_<method>`; each class ends with
-those names bound to its handlers."""
+"""The handlers, one per operationId of the contract (openapi.yaml in this package), on
+Falcon's resources. Falcon routes a request to the resource's attribute `on_<method>`; each
+class ends with those names bound to its handlers."""
 
-from typing import Any
+import re
+from typing import Any, TypeVar
 
 import falcon
 import msgspec
 from falcon.asgi import Request, Response
+from falcon.routing import BaseConverter
 
-from .db import Database
+from . import db
+from .problems import UnsupportedMediaTypeError, ValidationFailedError, field_errors
 from .schemas import (
+    BIGINT_MAX,
     Health,
     ListParams,
     UserCreate,
     UserPage,
-    UserPublic,
     UserUpdate,
-    from_query,
+    decimal_integer,
 )
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+class UserIdConverter(BaseConverter):
+    """`{id:user_id}`: an id in ASCII digits with no leading zero, at most BIGINT_MAX; any
+    other segment matches no route, so 404 (Falcon's `int` takes other scripts' digits and a
+    leading `+`: int() reads U+0661 as 1)."""
+
+    regex = re.compile("[1-9][0-9]{0,18}")
+
+    def convert(self, value: str) -> int | None:
+        if not self.regex.fullmatch(value) or int(value) > BIGINT_MAX:
+            return None
+        return int(value)
+
+
+async def read_json(req: Request, model: type[T]) -> T:
+    """The body as `model`, in the contract's order of checks: 413 (problems.BodySizeLimit,
+    then schemas.JSONHandler as it reads), 415, 400 (JSONHandler), 422."""
+    # Falcon reads a body without Content-Type as its default media type (JSON); the
+    # contract answers it with 415, like any media type other than application/json.
+    media_type = falcon.parse_header(req.content_type or "")[0].lower()
+    if media_type != falcon.MEDIA_JSON:
+        raise UnsupportedMediaTypeError()
+    data = await req.get_media()
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError:
+        raise ValidationFailedError(errors=field_errors(data, model)) from None
+
+
+def read_query(req: Request, model: type[T]) -> T:
+    """The query as `model`, its integers written in decimal (schemas.decimal_integer)."""
+    data: dict[str, Any] = dict(req.params)
+    for field in msgspec.structs.fields(model):
+        is_int = isinstance(msgspec.inspect.type_info(field.type), msgspec.inspect.IntType)
+        if is_int and field.encode_name in data:
+            data[field.encode_name] = decimal_integer(data[field.encode_name])
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError:
+        raise ValidationFailedError(errors=field_errors(data, model)) from None
 
 
 class UsersResource:
     """/users"""
 
-    POST_SCHEMA = UserCreate  # validated into `body` by schemas.MsgspecMiddleware
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, pool: db.Pool) -> None:
+        self.pool = pool
 
     async def list_users(self, req: Request, resp: Response) -> None:
         """List users"""
-        query = from_query(req.params, ListParams)
-        users, total = await self.db.list_users(
-            limit=query.limit, offset=query.offset, email=query.email
+        params = read_query(req, ListParams)
+        users, total = await db.list_users(
+            self.pool, limit=params.limit, offset=params.offset, email=params.email
         )
-        items = [UserPublic.from_row(user) for user in users]
-        resp.media = UserPage(items=items, total=total, limit=query.limit, offset=query.offset)
+        resp.media = UserPage(users, total, params.limit, params.offset)
 
-    async def create_user(self, req: Request, resp: Response, body: UserCreate) -> None:
+    async def create_user(self, req: Request, resp: Response) -> None:
         """Create a user"""
-        user = await self.db.create_user(email=body.email, name=body.name)
+        body = await read_json(req, UserCreate)
+        user = await db.create_user(self.pool, body)
         resp.status = falcon.HTTP_201
-        resp.location = f"/users/{user['id']}"
-        resp.media = UserPublic.from_row(user)
+        resp.location = f"/users/{user.id}"
+        resp.media = user
 
     on_get = list_users
     on_post = create_user
@@ -51,24 +95,21 @@ class UsersResource:
 class UserResource:
     """/users/{id}"""
 
-    PATCH_SCHEMA = UserUpdate
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, pool: db.Pool) -> None:
+        self.pool = pool
 
     async def get_user(self, req: Request, resp: Response, id: int) -> None:
         """Get a user"""
-        resp.media = UserPublic.from_row(await self.db.get_user(id))
+        resp.media = await db.get_user(self.pool, id)
 
-    async def update_user(self, req: Request, resp: Response, id: int, body: UserUpdate) -> None:
+    async def update_user(self, req: Request, resp: Response, id: int) -> None:
         """Update a user"""
-        # to_builtins leaves out the members that were not sent (UNSET).
-        changes = msgspec.to_builtins(body)
-        resp.media = UserPublic.from_row(await self.db.update_user(id, **changes))
+        body = await read_json(req, UserUpdate)
+        resp.media = await db.update_user(self.pool, id, body)
 
     async def delete_user(self, req: Request, resp: Response, id: int) -> None:
         """Delete a user"""
-        await self.db.delete_user(id)
+        await db.delete_user(self.pool, id)
         resp.status = falcon.HTTP_204
 
     on_get = get_user
@@ -79,19 +120,19 @@ class UserResource:
 class HealthResource:
     """/health"""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, pool: db.Pool) -> None:
+        self.pool = pool
 
     async def health(self, req: Request, resp: Response) -> None:
         """Health check"""
-        await self.db.ping()
+        await db.ping(self.pool)
         resp.media = Health()
 
     on_get = health
 
 
 class OpenAPIResource:
-    """/openapi.json: the contract itself (Falcon generates no document)."""
+    """/openapi.json: the contract itself (Falcon has no generator that could produce it)."""
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
