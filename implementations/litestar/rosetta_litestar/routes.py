@@ -53,8 +53,8 @@ LOCATION = ResponseHeader(
 
 async def check_user_id(request: Request[Any, Any, Any]) -> None:
     """`{id}` in ASCII digits with no sign or leading zero. Litestar's `{id:int}` would take
-    what int() takes ("+1", " 1", U+0661 for 1), and an int parameter on `{id:str}` what msgspec's lax
-    mode takes ("1.0"); any other spelling names no user (404)."""
+    what int() takes ("+1", " 1", U+0661 for 1), and an int parameter on `{id:str}` what
+    msgspec's lax mode takes ("1.0"); any other spelling names no user (404)."""
     if not USER_ID.fullmatch(request.path_params["id"]):
         raise NotFoundException("No user has this id.")
 
