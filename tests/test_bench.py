@@ -1,8 +1,11 @@
 """`rosetta bench`: the machinery end to end for a second, and its one-line mistakes.
-The numbers are not checked here; the full benchmark is not part of CI (it needs wrk)."""
+The numbers are not checked here; the full benchmark is not part of CI. The smoke test
+needs wrk: without it, it is skipped with the way to install it, or fails where `CI` is set
+(tests/test_optional_tools.py shows both)."""
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,8 +18,21 @@ RUN_KEYS = {
     "errors", "created", "rows_added", "peak_rss_mb", "startup_s", "cpu_ms", "cpu_busy",
     "steal_pct", "problems", "valid",
 }  # fmt: skip
+WRK_MISSING = "wrk is not installed: apt-get install wrk (Debian, Ubuntu) or brew install wrk"
 
 
+@pytest.fixture
+def wrk() -> str:
+    """wrk's path; a skip without it, or where `CI` is set a failure: CI runs everything."""
+    path = shutil.which("wrk")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{WRK_MISSING} (CI is set: the benchmark's smoke test must run)")
+        pytest.skip(WRK_MISSING)
+    return path
+
+
+@pytest.mark.usefixtures("wrk")
 def test_bench_one_implementation_for_a_second(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
