@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rosetta import bench, cli
+from rosetta import cli
 from rosetta.bench import report as bench_report
 
 RUN_KEYS = {
