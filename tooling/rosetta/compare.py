@@ -25,7 +25,7 @@ CONTEXT = 3  # equal lines kept around each change in --modules
 REMOVED = "on #4b1818"
 ADDED = "on #173f1a"
 # The order of the skeleton (implementations/README.md), for --modules.
-SKELETON = ("__init__", "app", *handlers.HANDLER_MODULES, *handlers.LAYERS, "settings")
+SKELETON = ("__init__", "app", "routes", "schemas", "db", "problems", "settings")
 
 
 class UsageError(Exception):
@@ -33,24 +33,28 @@ class UsageError(Exception):
 
 
 def run(args: argparse.Namespace) -> None:
+    """Mistakes in the arguments are one line on stderr and exit status 2; a handler that
+    cannot be found is reported after the others are printed, with exit status 1."""
     console = Console(highlight=False)
     try:
         if args.modules:
             if args.operation:
                 raise UsageError("give either an operation or --modules A B, not both")
             a, b = (handlers.package(registry.get(name).name) for name in args.modules)
-            console.print(modules_diff(a, b, console.width))
-            return
-        if not args.operation:
-            raise UsageError(f"name an operation: {', '.join(handlers.OPERATIONS)}")
-        name = handlers.operation(args.operation)
-        layers = [handlers.layer_name(x) for arg in args.layers for x in arg.split(",") if x]
-        selected = [handlers.package(impl.name) for impl in registry.select(args.impl)]
-        if not selected:
-            raise UsageError(f"no implementation selected (registered: {registry.names()})")
+        else:
+            if not args.operation:
+                raise UsageError(f"name an operation: {', '.join(handlers.OPERATIONS)}")
+            name = handlers.operation(args.operation)
+            layers = [handlers.layer_name(x) for arg in args.layers for x in arg.split(",") if x]
+            selected = [handlers.package(impl.name) for impl in registry.select(args.impl)]
+            if not selected:
+                raise UsageError(f"no implementation selected: {', '.join(registry.names())}")
     except (handlers.HandlerError, registry.UnknownImplementationError, UsageError) as exc:
         print(f"rosetta compare: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    if args.modules:
+        console.print(modules_diff(a, b))
+        return
     found: list[Handler] = []
     missing: list[str] = []
     for package in selected:
@@ -64,7 +68,7 @@ def run(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-def code(source: Source, width: int | None = None) -> Syntax:
+def code(source: Source) -> Syntax:
     return Syntax(
         source.code,
         "python",
@@ -72,7 +76,6 @@ def code(source: Source, width: int | None = None) -> Syntax:
         line_numbers=True,
         start_line=source.start,
         word_wrap=True,
-        code_width=width,
     )
 
 
@@ -153,7 +156,7 @@ def highlighted_lines(module: Module | None) -> list[Text]:
     return list(text.split("\n", allow_blank=True))
 
 
-def modules_diff(a: Package, b: Package, width: int) -> RenderableType:
+def modules_diff(a: Package, b: Package) -> RenderableType:
     """Every module pair as a two-column diff: changed lines on red and green, runs of
     equal lines shortened to CONTEXT lines around each change."""
     parts: list[RenderableType] = [
@@ -174,34 +177,35 @@ def modules_diff(a: Package, b: Package, width: int) -> RenderableType:
 
 def diff_table(left: Module | None, right: Module | None) -> Table:
     table = Table.grid(expand=True, padding=(0, 1))
-    for ratio in (0, 1, 0, 1):
-        if ratio:
-            table.add_column(ratio=1, overflow="fold")
-        else:
-            table.add_column(justify="right", style="dim", no_wrap=True)
+    for _side in ("left", "right"):
+        table.add_column(justify="right", style="dim", no_wrap=True)  # the line numbers
+        table.add_column(ratio=1, overflow="fold")
     a_lines, b_lines = highlighted_lines(left), highlighted_lines(right)
     matcher = difflib.SequenceMatcher(
         None, [t.plain.rstrip() for t in a_lines], [t.plain.rstrip() for t in b_lines], False
     )
+
+    def cells(index: int | None, lines: list[Text], style: str | None) -> list[RenderableType]:
+        if index is None:
+            return ["", ""]
+        line = lines[index].copy()
+        if style:
+            line.stylize(style)
+        return [str(index + 1), line]
+
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal" and i2 - i1 > 2 * CONTEXT + 1:
-            for k in range(CONTEXT):
-                table.add_row(str(i1 + k + 1), a_lines[i1 + k], str(j1 + k + 1), b_lines[j1 + k])
-            hidden = i2 - i1 - 2 * CONTEXT
-            table.add_row("", Text(f"⋯ {hidden} equal lines", style="dim"), "", "")
-            for k in range(i2 - i1 - CONTEXT, i2 - i1):
-                table.add_row(str(i1 + k + 1), a_lines[i1 + k], str(j1 + k + 1), b_lines[j1 + k])
+        if tag == "equal":
+            run = i2 - i1
+            kept = list(range(run))
+            if run > 2 * CONTEXT + 1:  # -1: the row that says how many are left out
+                kept = [*range(CONTEXT), -1, *range(run - CONTEXT, run)]
+            for k in kept:
+                if k < 0:
+                    hidden = Text(f"⋯ {run - 2 * CONTEXT} equal lines", style="dim")
+                    table.add_row("", hidden, "", "")
+                else:
+                    table.add_row(*cells(i1 + k, a_lines, None), *cells(j1 + k, b_lines, None))
             continue
-        a_range, b_range = range(i1, i2), range(j1, j2)
-        for i, j in zip_longest(a_range, b_range):
-            cells: list[RenderableType] = []
-            for index, lines, style in ((i, a_lines, REMOVED), (j, b_lines, ADDED)):
-                if index is None:
-                    cells += ["", ""]
-                    continue
-                line = lines[index].copy()
-                if tag != "equal":
-                    line.stylize(style)
-                cells += [str(index + 1), line]
-            table.add_row(*cells)
+        for i, j in zip_longest(range(i1, i2), range(j1, j2)):
+            table.add_row(*cells(i, a_lines, REMOVED), *cells(j, b_lines, ADDED))
     return table

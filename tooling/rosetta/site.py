@@ -234,7 +234,7 @@ class Site:
         }
         self.markdown = MarkdownIt("commonmark", {"highlight": self._fence}).enable("table")
 
-    # Paths and links, all relative to the page being written.
+    # Links, relative to the site's root (the `href` filter makes them relative to a page).
 
     def source_page(self, package: Package, module: Module) -> str:
         return f"source/{package.impl.name}/{module.name}.html"
