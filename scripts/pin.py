@@ -19,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
+# How each block's lines are indented in pyproject.toml.
+INDENT = {"members": "    ", "sources": "", "pins": "    "}
 
 
 def members() -> list[str]:
@@ -30,18 +32,38 @@ def members() -> list[str]:
     ]
 
 
-def replace_block(text: str, name: str, lines: list[str], indent: str) -> str:
+def replace_block(text: str, name: str, lines: list[str]) -> str:
     pattern = re.compile(rf"(# {name}: begin\n).*?(\s*# {name}: end)", re.DOTALL)
     if not pattern.search(text):
         sys.exit(f"pyproject.toml has no '# {name}: begin/end' block")
-    body = "".join(f"{indent}{line}\n" for line in lines)
+    body = "".join(f"{INDENT[name]}{line}\n" for line in lines)
     return pattern.sub(lambda m: m.group(1) + body + m.group(2).lstrip("\n"), text)
+
+
+def rewrite(**blocks: list[str]) -> None:
+    """Replace the lines of the named `# <name>: begin/end` blocks of pyproject.toml."""
+    text = PYPROJECT.read_text()
+    for name, lines in blocks.items():
+        text = replace_block(text, name, lines)
+    PYPROJECT.write_text(text)
 
 
 def uv(*args: str) -> str:
     return subprocess.run(
         ["uv", *args], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout
+
+
+def resolved_pins(upgrade: bool) -> list[str]:
+    """Lock the workspace (to the newest versions with `upgrade`) and read back the exact
+    version of every dependency, `name==version`, in name order."""
+    uv("lock", *(["--upgrade"] if upgrade else []))
+    exported = uv(
+        "export", "--all-packages", "--all-groups", "--no-hashes", "--no-emit-workspace",
+        "--no-header", "--no-annotate", "--format", "requirements-txt",
+    )  # fmt: skip
+    pins = (line.strip() for line in exported.splitlines())
+    return sorted((pin for pin in pins if "==" in pin and not pin.startswith("#")), key=str.lower)
 
 
 def main() -> None:
@@ -54,31 +76,14 @@ def main() -> None:
     args = parser.parse_args()
 
     names = members()
-    text = PYPROJECT.read_text()
-    text = replace_block(text, "members", [f'"{name}",' for name in names], "    ")
-    text = replace_block(
-        text, "sources", [f"{name} = {{ workspace = true }}" for name in names], ""
-    )
-    if args.upgrade:
-        text = replace_block(text, "pins", [], "    ")
-    PYPROJECT.write_text(text)
-
-    uv("lock", *(["--upgrade"] if args.upgrade else []))
-    exported = uv(
-        "export", "--all-packages", "--all-groups", "--no-hashes", "--no-emit-workspace",
-        "--no-header", "--no-annotate", "--format", "requirements-txt",
-    )  # fmt: skip
-    pins = sorted(
-        (
-            line.strip()
-            for line in exported.splitlines()
-            if "==" in line and not line.startswith("#")
-        ),
-        key=str.lower,
-    )
-    PYPROJECT.write_text(
-        replace_block(PYPROJECT.read_text(), "pins", [f'"{p}",' for p in pins], "    ")
-    )
+    workspace = {
+        "members": [f'"{name}",' for name in names],
+        "sources": [f"{name} = {{ workspace = true }}" for name in names],
+    }
+    # To upgrade, the old pins go first: nothing may hold uv to them.
+    rewrite(**workspace, **({"pins": []} if args.upgrade else {}))
+    pins = resolved_pins(args.upgrade)
+    rewrite(pins=[f'"{pin}",' for pin in pins])
     print(f"{len(names)} members, {len(pins)} pins written to {PYPROJECT.name}")
 
 
