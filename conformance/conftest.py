@@ -192,3 +192,20 @@ def client(service: Service, request: pytest.FixtureRequest) -> Iterator[httpx.C
         pytest.skip("needs an empty table: set DATABASE_URL along with --base-url")
     with service.client() as http:
         yield http
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line per implementation with the round trips test_round_trips.py measured (its
+    `round_trips` property: target, position, measure; in --junitxml too)."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue  # the teardown's report carries the properties again
+            for name, value in report.user_properties:
+                if name == "round_trips":
+                    target, position, measured = value
+                    found.setdefault(target, []).append((position, measured))
+    for target, measures in sorted(found.items()):
+        line = ", ".join(measured for _, measured in sorted(measures))
+        terminalreporter.write_line(f"round trips, {target}: {line}")
