@@ -3,6 +3,7 @@ line) that exists, and in a real browser (Debian's Chromium, headless, driven by
 Playwright, over file://) each operation page shows every implementation's handler and
 a two-column diff of two of them."""
 
+import dataclasses
 import os
 import re
 import time
@@ -144,6 +145,37 @@ def test_source_url_links_each_pane_to_the_file_and_lines_there(tmp_path: Path) 
     assert (
         f'href="{base}/{handlers.display_path(source.path)}#L{source.start}-L{source.end}"' in text
     )
+
+
+def test_a_new_implementation_appears_on_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing in the site names an implementation: one more package, and every page has it."""
+    member = tmp_path / "implementations" / "newframework"
+    folder = member / "rosetta_newframework"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text('"""The users service on New."""\n')
+    (folder / "routes.py").write_text(
+        "".join(f"@route\ndef {op}() -> None:\n    pass\n\n\n" for op in handlers.OPERATIONS)
+    )
+    (member / "README.md").write_text("# rosetta-newframework\n\nIt is *new*.\n")
+    (member / "pyproject.toml").write_text('[project]\ndependencies = ["httpx"]\n')
+    impl = dataclasses.replace(registry.get("fastapi"), name="newframework", framework="New")
+    new = handlers.Package(impl, "rosetta_newframework", folder)
+    known = handlers.packages()
+    monkeypatch.setattr(handlers, "packages", lambda: [*known, new])
+    out = tmp_path / "site-out"
+    site.build(out)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="implementations/newframework.html">newframework</a>' in index
+    for position, op in enumerate(handlers.OPERATIONS):
+        text = (out / "operations" / f"{op}.html").read_text(encoding="utf-8")
+        assert 'data-impl="newframework"' in text
+        assert f'href="../source/newframework/routes.html#L{1 + 5 * position}"' in text
+    page = (out / "implementations" / "newframework.html").read_text(encoding="utf-8")
+    assert "<em>new</em>" in page
+    assert f"<code>{site.pins()['httpx']}</code>" in page
+    assert (out / "source" / "newframework" / "routes.html").is_file()
 
 
 # --- in the browser ---------------------------------------------------------------------
