@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "asyncpg, plain SQL",
     "servers": ["robyn"],
     "app": "rosetta_robyn.app:create_app",
+    "settings": "rosetta_robyn.settings:Settings",
 }

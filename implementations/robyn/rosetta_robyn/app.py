@@ -1,6 +1,6 @@
 """The application factory: the only place where the app is wired."""
 
-from pathlib import Path
+from importlib.resources import files
 
 import msgspec
 from robyn import Robyn
@@ -11,12 +11,12 @@ from .routes import routes
 from .settings import Settings
 
 # Robyn's generator cannot describe this service (see the README), so the contract itself is
-# served; a copied-out starter takes the file along.
-CONTRACT = Path(__file__).resolve().parents[3] / "shared_contract" / "openapi.yaml"
+# served: package data, a copy of shared_contract/openapi.yaml.
+CONTRACT = files(__package__) / "openapi.yaml"
 
 
 def create_app(settings: Settings | None = None) -> Robyn:
-    settings = settings or Settings.from_environ()
+    settings = settings or Settings.from_env()
     app = Robyn(__file__, openapi=contract())
 
     # inject_global and get_global_dependencies are unannotated in Robyn.

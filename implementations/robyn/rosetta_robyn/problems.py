@@ -3,10 +3,12 @@
 ProblemError                      raised by the handlers and the data layer
  +-- MalformedBodyError           400
  +-- UserNotFoundError            404
+ +-- EmailTakenError              409, the unique index on lower(email) decided
  +-- BodyTooLargeError            413
  +-- UnsupportedMediaTypeError    415
  +-- ValidationFailedError        422, one entry per offending member or parameter
-IntegrityConstraintViolationError 409 for the unique index on lower(email), 422 for a check
+ +-- ConstraintViolationError     422, a check constraint decided
+IntegrityConstraintViolationError becomes EmailTakenError or ConstraintViolationError
 connection errors                 503
 anything else                     500, with no detail of the failure
 Robyn's own plain-text answers    404 (no route), 405 (a route of the path, another method)
@@ -87,6 +89,11 @@ class UserNotFoundError(ProblemError):
         super().__init__(f"No user has the id {user_id}.")
 
 
+class EmailTakenError(ProblemError):
+    status = 409
+    detail = "Another user already has this email address."
+
+
 class BodyTooLargeError(ProblemError):
     status = 413
 
@@ -102,6 +109,11 @@ class UnsupportedMediaTypeError(ProblemError):
 class ValidationFailedError(ProblemError):
     status = 422
     detail = "The request breaks a rule of the contract."
+
+
+class ConstraintViolationError(ProblemError):
+    status = 422
+    detail = "The database refused the value."
 
 
 def field_errors(data: object, model: type[msgspec.Struct]) -> list[FieldError]:
@@ -127,18 +139,21 @@ def field_errors(data: object, model: type[msgspec.Struct]) -> list[FieldError]:
     return errors
 
 
+def integrity_problem(exc: asyncpg.IntegrityConstraintViolationError) -> ProblemError:
+    """The one place where the database's verdict on a write becomes a problem."""
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return EmailTakenError()
+    constraint = exc.constraint_name or ""
+    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
+    return ConstraintViolationError(errors=[FieldError(field, f"violates {constraint}")])
+
+
 def on_exception(error: Exception) -> Response:
     """Robyn's exception handler (`app.exception`): whatever a handler raised, as a problem."""
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        error = integrity_problem(error)
     if isinstance(error, ProblemError):
         return problem(error.status, str(error), errors=error.errors)
-    if isinstance(error, asyncpg.UniqueViolationError):
-        # The one place where the database's unique index on lower(email) becomes 409.
-        return problem(409, "Another user already has this email address.")
-    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
-        constraint = error.constraint_name or ""
-        field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
-        errors = [FieldError(field, f"violates {constraint}")]
-        return problem(422, "The database refused the value.", errors=errors)
     if isinstance(error, DATABASE_UNREACHABLE):
         return problem(503, "The database cannot be reached; try again shortly.")
     logger.error("Unhandled error in a handler", exc_info=error)

@@ -1,4 +1,5 @@
-"""The handlers, one per operationId of shared_contract/openapi.yaml, and their routes."""
+"""The handlers, one per operationId of the contract (openapi.yaml in this package), and
+their routes."""
 
 import re
 from collections.abc import Awaitable, Callable
@@ -24,15 +25,68 @@ from .schemas import (
     UserCreate,
     UserPage,
     UserUpdate,
+    decimal_integer,
     json_response,
 )
 
+# Here rather than in app.py: Robyn has no body limit of its own that applies, so read_json
+# holds it on the body received (see the README).
 MAX_BODY_SIZE = 1024 * 1024
-DECIMAL = re.compile(r"-?[0-9]+")
+USER_ID = re.compile("[1-9][0-9]{0,18}")
 T = TypeVar("T", bound=msgspec.Struct)
 # Robyn's dependency injection: `global_dependencies` is a reserved parameter name, and the
 # startup handler puts the pool there (app.create_app).
 Dependencies = dict[str, Any]
+
+
+def user_id(request: Request) -> int:
+    """`:id` matches any path segment (Robyn has no path converters); only an id in ASCII
+    digits with no leading zero, at most BIGINT_MAX, names a user."""
+    value = request.path_params["id"]
+    if not USER_ID.fullmatch(value) or int(value) > BIGINT_MAX:
+        raise UserNotFoundError(value)
+    return int(value)
+
+
+def read_json(request: Request, model: type[T]) -> T:
+    """The body as `model`, in the contract's order of checks: 413, 415, 400, 422.
+
+    Robyn reads the whole body before any Python code runs (it has no limit of its own that
+    applies here), so the limit can only be held on what was received."""
+    body = request.body
+    # Robyn hands over a body that is valid UTF-8 as str, any other as bytes.
+    raw = body.encode() if isinstance(body, str) else body
+    if len(raw) > MAX_BODY_SIZE:
+        raise BodyTooLargeError(MAX_BODY_SIZE)
+    content_type = request.headers.get("content-type") or ""
+    if content_type.partition(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaTypeError()
+    # msgspec lets invalid UTF-8 inside a string escape as a UnicodeDecodeError.
+    try:
+        data = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        raise MalformedBodyError() from None
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError:
+        raise ValidationFailedError(errors=field_errors(data, model)) from None
+
+
+def read_query(request: Request, model: type[T]) -> T:
+    """The query as `model`, its integers written in decimal (schemas.decimal_integer).
+    Robyn hands over names and values as sent, percent-encoded, so they are decoded here."""
+    data: dict[str, Any] = {
+        unquote_plus(name): unquote_plus(values[-1])
+        for name, values in request.query_params.to_dict().items()
+    }
+    for field in msgspec.structs.fields(model):
+        is_int = isinstance(msgspec.inspect.type_info(field.type), msgspec.inspect.IntType)
+        if is_int and field.encode_name in data:
+            data[field.encode_name] = decimal_integer(data[field.encode_name])
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError:
+        raise ValidationFailedError(errors=field_errors(data, model)) from None
 
 
 async def list_users(request: Request, global_dependencies: Dependencies) -> Response:
@@ -73,57 +127,6 @@ async def health(request: Request, global_dependencies: Dependencies) -> Respons
     """Health check"""
     await db.ping(global_dependencies["pool"])
     return json_response(Health())
-
-
-def user_id(request: Request) -> int:
-    """`:id` matches any path segment; only a decimal integer in 1..bigint names a user."""
-    value = request.path_params["id"]
-    if not DECIMAL.fullmatch(value) or not 1 <= int(value) <= BIGINT_MAX:
-        raise UserNotFoundError(value)
-    return int(value)
-
-
-def read_json(request: Request, model: type[T]) -> T:
-    """The body as `model`, in the contract's order of checks: 413, 415, 400, 422.
-
-    Robyn reads the whole body before any Python code runs (it has no limit of its own that
-    applies here), so the limit can only be held on what was received."""
-    body = request.body
-    # Robyn hands over a body that is valid UTF-8 as str, any other as bytes.
-    raw = body.encode() if isinstance(body, str) else body
-    if len(raw) > MAX_BODY_SIZE:
-        raise BodyTooLargeError(MAX_BODY_SIZE)
-    content_type = request.headers.get("content-type") or ""
-    if content_type.partition(";")[0].strip().lower() != "application/json":
-        raise UnsupportedMediaTypeError()
-    # msgspec lets invalid UTF-8 inside a string escape as a UnicodeDecodeError.
-    try:
-        data = msgspec.json.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        raise MalformedBodyError() from None
-    try:
-        return msgspec.convert(data, model)
-    except msgspec.ValidationError:
-        raise ValidationFailedError(errors=field_errors(data, model)) from None
-
-
-def read_query(request: Request, model: type[T]) -> T:
-    """The query as `model`. Robyn hands over names and values as sent, percent-encoded, so
-    they are decoded here. Integers must be written in decimal: msgspec's lax mode
-    (strict=False) would also read "2.0" and "1e1", so they are converted here instead."""
-    data: dict[str, Any] = {
-        unquote_plus(name): unquote_plus(values[-1])
-        for name, values in request.query_params.to_dict().items()
-    }
-    for field in msgspec.structs.fields(model):
-        value = data.get(field.encode_name)
-        is_int = isinstance(msgspec.inspect.type_info(field.type), msgspec.inspect.IntType)
-        if is_int and value is not None and DECIMAL.fullmatch(value):
-            data[field.encode_name] = int(value)
-    try:
-        return msgspec.convert(data, model)
-    except msgspec.ValidationError:
-        raise ValidationFailedError(errors=field_errors(data, model)) from None
 
 
 Handler = Callable[[Request, Dependencies], Awaitable[Response]]

@@ -1,5 +1,6 @@
-"""Request and response models: the rules of shared_contract/, in msgspec."""
+"""Request and response models: the rules of the contract, in msgspec."""
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
@@ -12,16 +13,26 @@ from robyn import Response
 # U+007F) is folded into each. `\Z`, not `$`: `$` would also match before a final newline.
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+\Z"
 NAME_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f]*\Z"  # at least one character that is not whitespace
-
+DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
 
-Email = Annotated[str, Meta(max_length=254, pattern=EMAIL_PATTERN)]
-Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=NAME_PATTERN)]
+
+def decimal_integer(value: object) -> object:
+    """A query value written as a decimal integer (ASCII digits only) as that integer, any
+    other as it is, for the strict conversion to refuse: msgspec's lax mode (strict=False)
+    would also read "2.0" and "1e1" as integers."""
+    if isinstance(value, str) and DECIMAL_INTEGER.fullmatch(value):
+        return int(value)
+    return value
 
 
 def rfc3339(value: datetime) -> str:
     """UTC, always six fractional digits and `Z`, as the contract fixes it."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Email = Annotated[str, Meta(max_length=254, pattern=EMAIL_PATTERN)]
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=NAME_PATTERN)]
 
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True):

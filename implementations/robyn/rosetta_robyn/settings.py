@@ -1,11 +1,14 @@
+"""Settings, read from the environment once, by the factory."""
+
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Read from the environment (`DATABASE_URL`, `DATABASE_POOL_SIZE`) by `from_environ`."""
+    """Read from the environment (`DATABASE_URL`, `DATABASE_POOL_SIZE`) by `from_env`."""
 
     database_url: str
     database_pool_size: int = 10
@@ -13,9 +16,9 @@ class Settings:
     database_connect_timeout: float = 5.0
 
     @classmethod
-    def from_environ(cls) -> Self:
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
         # Robyn has no settings object of its own (its Config is the command line).
         return cls(
-            database_url=os.environ["DATABASE_URL"],
-            database_pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+            database_url=environ["DATABASE_URL"],
+            database_pool_size=int(environ.get("DATABASE_POOL_SIZE", "10")),
         )
