@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "SQLModel + psycopg 3",
     "servers": ["uvicorn"],
     "app": "rosetta_fasthtml.app:create_app",
+    "settings": "rosetta_fasthtml.settings:Settings",
 }

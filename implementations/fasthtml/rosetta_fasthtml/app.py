@@ -2,7 +2,7 @@
 
 import secrets
 from collections.abc import AsyncIterator
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 import yaml
@@ -15,19 +15,18 @@ from . import db, page, problems, routes
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
-# FastHTML generates no OpenAPI document, so the contract itself is served; a copied-out
-# starter takes the file along (see the README).
-CONTRACT = Path(__file__).resolve().parents[3] / "shared_contract" / "openapi.yaml"
 
 
 def create_app(settings: Settings | None = None) -> FastHTML:
-    settings = settings or Settings.from_environ()
+    settings = settings or Settings.from_env()
 
     # FastHTML takes the lifespan as an async generator function (not a context manager).
     async def lifespan(app: FastHTML) -> AsyncIterator[dict[str, Any]]:
-        """The engine lives as long as the app; requests reach it through their state."""
+        """The engine lives as long as the app; requests reach it through their state. FastHTML
+        has no OpenAPI generator: the contract itself is served, package data of this one."""
         engine = db.create_engine(settings)
-        yield {"engine": engine, "openapi": yaml.safe_load(CONTRACT.read_text())}
+        contract = files(__package__).joinpath("openapi.yaml").read_text(encoding="utf-8")
+        yield {"engine": engine, "openapi": yaml.safe_load(contract)}
         engine.dispose()
 
     app = FastHTML(

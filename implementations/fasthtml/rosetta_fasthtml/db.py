@@ -1,4 +1,4 @@
-"""The shared `users` table through SQLModel (psycopg 3); the schema itself lives in db/."""
+"""The shared `users` table through SQLModel on psycopg 3 (not created here)."""
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -6,8 +6,18 @@ from datetime import datetime
 from typing import Any, Self
 
 import sqlmodel
-from sqlalchemy import BigInteger, Column, DateTime, FetchedValue, Identity, event, make_url
-from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    FetchedValue,
+    Identity,
+    delete,
+    insert,
+    make_url,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, func, select, text
 from starlette.requests import Request
@@ -17,14 +27,12 @@ from .settings import Settings
 
 
 class User(SQLModel, table=True):
-    """Mapped onto the table of db/schema.sql; `SQLModel.metadata` is never used to create it.
-
-    The id and the timestamps are the database's (identity, defaults, triggers): None until
-    an INSERT's RETURNING fills them, typed as the NOT NULL columns they are after that."""
+    """Mapped onto the shared `users` table, whose schema is the database's:
+    `SQLModel.metadata` is never used to create it. The id and the timestamps are the
+    database's too (identity, defaults, triggers): the defaults of None are never sent, and
+    the fields are typed as the NOT NULL columns they are."""
 
     __tablename__ = "users"
-    # RETURNING brings back what the database set, on UPDATE too (the updated_at trigger).
-    __mapper_args__ = {"eager_defaults": True}
 
     id: int = Field(
         default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
@@ -47,31 +55,26 @@ class User(SQLModel, table=True):
 
 
 def create_engine(settings: Settings) -> Engine:
+    # No pre-ping: a connection broken by an outage fails once, SQLAlchemy takes the error
+    # for a disconnect and discards it (and the pool's other connections), and that request
+    # is a 503.
     url = make_url(settings.database_url).set(drivername="postgresql+psycopg")
-    engine = sqlmodel.create_engine(
+    return sqlmodel.create_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=0,
-        pool_pre_ping=True,  # connections broken while the database was away are replaced
         pool_timeout=settings.database_connect_timeout,
         connect_args={"connect_timeout": settings.database_connect_timeout},
     )
-    event.listen(engine, "handle_error", discard_on_failed_ping)
-    return engine
-
-
-def discard_on_failed_ping(context: ExceptionContext) -> None:
-    """A connection that fails its pre-ping is replaced, whatever the driver said. When the
-    link drops during the ping, psycopg's OperationalError can surface as the ProgrammingError
-    of SQLAlchemy restoring autocommit, which SQLAlchemy does not take for a disconnect."""
-    if context.is_pre_ping:
-        context.is_disconnect = True
 
 
 class Users:
     """The users table, for one request. FastHTML fills a handler parameter of this type
-    through `__from_request__`, with the engine that the lifespan put in the request's state.
-    Each method is one transaction."""
+    through `__from_request__`, with the engine that the lifespan put in the request's state
+    (FastHTML has no dependency that could close a session after the handler, and a
+    parameter named `session` is its cookie session). A handler makes one call: one session
+    and one transaction per request, ended with COMMIT, reads too (a ROLLBACK would make
+    psycopg forget the statements it has prepared on the connection)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -98,6 +101,7 @@ class Users:
     def list_users(
         self, *, limit: int, offset: int, email: str | None
     ) -> tuple[Sequence[User], int]:
+        """The page and the count of all matches, from the one transaction's snapshot."""
         query = select(User)
         if email is not None:
             query = query.where(func.lower(User.email) == func.lower(email))
@@ -107,29 +111,30 @@ class Users:
         return users, total
 
     def create_user(self, values: Mapping[str, Any]) -> User:
-        user = User(**values)
         with self.transaction() as session:
-            session.add(user)
+            user: User = session.exec(insert(User).values(values).returning(User)).scalar_one()
         return user
 
     def get_user(self, user_id: int) -> User:
         with self.transaction() as session:
-            return self._get(session, user_id)
-
-    def update_user(self, user_id: int, changes: Mapping[str, Any]) -> User:
-        with self.transaction() as session:
-            user = self._get(session, user_id)
-            for field, value in changes.items():
-                setattr(user, field, value)
-        return user
-
-    def delete_user(self, user_id: int) -> None:
-        with self.transaction() as session:
-            session.delete(self._get(session, user_id))
-
-    @staticmethod
-    def _get(session: Session, user_id: int) -> User:
-        user = session.get(User, user_id)
+            user = session.get(User, user_id)
         if user is None:
             raise UserNotFoundError(user_id)
         return user
+
+    def update_user(self, user_id: int, changes: Mapping[str, Any]) -> User:
+        if not changes:  # `{}` changes nothing, and an UPDATE needs something to set
+            return self.get_user(user_id)
+        statement = update(User).where(col(User.id) == user_id).values(changes).returning(User)
+        with self.transaction() as session:
+            user: User | None = session.exec(statement).scalar()
+        if user is None:
+            raise UserNotFoundError(user_id)
+        return user
+
+    def delete_user(self, user_id: int) -> None:
+        statement = delete(User).where(col(User.id) == user_id).returning(col(User.id))
+        with self.transaction() as session:
+            deleted = session.exec(statement).scalar()
+        if deleted is None:
+            raise UserNotFoundError(user_id)

@@ -6,6 +6,7 @@ ProblemError                    raised by the schemas, the data layer and the ha
  +-- EmailTakenError             409 (the database's unique index decided)
  +-- UnsupportedMediaTypeError   415
  +-- ValidationFailedError       422, one entry per offending member or parameter
+ +-- ConstraintViolationError    422, a check constraint of the database decided
 HTTPException                   Starlette's 404 (no route), 405 (with Allow), 413 (BodySizeLimit);
                                 FastHTML's 404 (a path parameter that does not cast) and 400 (a
                                 body it could not parse)
@@ -102,8 +103,16 @@ class ValidationFailedError(ProblemError):
     status = 422
     detail = "The request breaks a rule of the contract."
 
-    def __init__(self, errors: FieldErrors, detail: str | None = None) -> None:
-        super().__init__(detail, errors)
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__(None, errors)
+
+
+class ConstraintViolationError(ProblemError):
+    status = 422
+    detail = "The database refused the value."
+
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__(None, errors)
 
 
 def integrity_problem(exc: IntegrityError) -> ProblemError:
@@ -113,16 +122,14 @@ def integrity_problem(exc: IntegrityError) -> ProblemError:
     diag = getattr(exc.orig, "diag", None)
     constraint = str(getattr(diag, "constraint_name", "") or "")
     field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
-    return ValidationFailedError(
-        {field: "violates " + constraint}, "The database refused the value."
-    )
+    return ConstraintViolationError({field: "violates " + constraint})
 
 
 def reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
-async def json_object(request: Request) -> dict[str, object]:
+async def read_json(request: Request) -> dict[str, object]:
     """The body as a JSON object, or the problem that comes first in the contract's order."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
@@ -152,7 +159,7 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
         # contract orders 415 before 400 and wants 422 for the first, so the (cached) body is
         # judged again the way the handlers judge it.
         try:
-            await json_object(request)
+            await read_json(request)
         except ProblemError as error:
             return await on_problem(request, error)
         return problem(400, "The body could not be read.")

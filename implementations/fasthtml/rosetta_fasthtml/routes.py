@@ -1,4 +1,4 @@
-"""The handlers, one per operationId of shared_contract/openapi.yaml, on FastHTML's router.
+"""The handlers, one per operationId of the contract, on FastHTML's router.
 
 FastHTML fills each parameter from the request by its type: `UserCreate`, `UserUpdate`,
 `ListParams` and `Users` through their `__from_request__`, `UserId` by casting the path."""

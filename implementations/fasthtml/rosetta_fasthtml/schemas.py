@@ -1,4 +1,4 @@
-"""Request and response shapes as dataclasses, and the rules of shared_contract/ in one place:
+"""Request and response shapes as dataclasses, and the rules of the contract in one place:
 `check` judges the JSON API's bodies and queries and the page's forms alike.
 
 FastHTML fills a handler parameter whose type has a `__from_request__` classmethod by calling
@@ -13,13 +13,14 @@ from typing import Literal, Self
 from starlette.requests import Request
 
 from .db import User
-from .problems import ValidationFailedError, json_object
+from .problems import ValidationFailedError, read_json
 
 BIGINT_MAX = 2**63 - 1
-EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-# ASCII digits only: int() alone would also take " 5", "1_000" and other scripts' digits.
-DECIMAL = re.compile(r"[0-9]{1,19}")
+# ASCII digits, no more than a bigint has: int() alone would also take " 5", "1_000" and
+# other scripts' digits, and tries any length.
+DECIMAL_INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 
 def email_error(value: object) -> str | None:
@@ -30,7 +31,7 @@ def email_error(value: object) -> str | None:
         return "must not contain control characters"
     if len(value) > 254:
         return "must be at most 254 characters long"
-    if not EMAIL.fullmatch(value):
+    if not EMAIL_PATTERN.fullmatch(value):
         return "must be an address such as ada@example.com"
     return None
 
@@ -71,7 +72,7 @@ def validated(members: Mapping[str, object], required: Collection[str] = ()) -> 
 
 def bounded_integer(value: str, low: int, high: int) -> int | None:
     """`value` as an integer, when it is written in decimal digits and lies in low..high."""
-    return int(value) if DECIMAL.fullmatch(value) and low <= int(value) <= high else None
+    return int(value) if DECIMAL_INTEGER.fullmatch(value) and low <= int(value) <= high else None
 
 
 def rfc3339(value: datetime) -> str:
@@ -96,7 +97,7 @@ class UserCreate:
 
     @classmethod
     async def __from_request__(cls, req: Request) -> Self:
-        return cls(**validated(await json_object(req), required=("email", "name")))
+        return cls(**validated(await read_json(req), required=("email", "name")))
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class UserUpdate:
 
     @classmethod
     async def __from_request__(cls, req: Request) -> Self:
-        return cls(**validated(await json_object(req)))
+        return cls(**validated(await read_json(req)))
 
     def changes(self) -> dict[str, str]:
         return {field: value for field, value in asdict(self).items() if value is not None}

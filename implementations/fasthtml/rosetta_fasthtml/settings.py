@@ -1,22 +1,26 @@
+"""Settings, read from the environment once, by the factory."""
+
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Self
 
 from starlette.config import Config
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Read from the environment (`DATABASE_URL`, `DATABASE_POOL_SIZE`) by `from_environ`."""
+    """Read from the environment (`DATABASE_URL`, `DATABASE_POOL_SIZE`) by `from_env`."""
 
     database_url: str
     database_pool_size: int = 10
     # Seconds to wait for a connection before answering 503.
-    database_connect_timeout: int = 5
+    database_connect_timeout: float = 5.0
 
     @classmethod
-    def from_environ(cls) -> "Settings":
-        # Starlette's Config (FastHTML is a Starlette app), over os.environ itself.
-        config = Config(environ=os.environ)
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
+        # Starlette's Config, over the mapping itself rather than its read-tracking wrapper.
+        config = Config(environ=environ)
         return cls(
             database_url=config("DATABASE_URL"),
             database_pool_size=config("DATABASE_POOL_SIZE", cast=int, default=10),
