@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rosetta import embedded
 
@@ -115,17 +116,32 @@ def version(argv: list[str]) -> str:
     return lines[0] if lines else "unknown"
 
 
-def _watch(process: subprocess.Popen[bytes], tick: Tick, ready: Callable[[], bool]) -> None:
-    """Wait for the process, ticking; SIGINT it once `ready()` says all is collected."""
-    started = time.monotonic()
-    interrupted = False
-    while process.poll() is None:
-        tick(time.monotonic() - started)
-        if not interrupted and ready():
-            process.send_signal(signal.SIGINT)
-            interrupted = True
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(POLL_S)
+def _run(argv: list[str], folder: Path, tick: Tick, ready: Callable[[], bool]) -> int:
+    """Run `argv` with its output in `folder` (`out`, `err`), ticking; SIGINT it once
+    `ready()` says all is collected, kill it if this process is interrupted meanwhile."""
+    with (folder / "out").open("wb") as stdout, (folder / "err").open("wb") as stderr:
+        process = subprocess.Popen(argv, stdout=stdout, stderr=stderr)
+        try:
+            started = time.monotonic()
+            interrupted = False
+            while process.poll() is None:
+                tick(time.monotonic() - started)
+                if not interrupted and ready():
+                    process.send_signal(signal.SIGINT)
+                    interrupted = True
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(POLL_S)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return process.returncode
+
+
+def _output(folder: Path) -> tuple[str, str]:
+    read = (folder / name for name in ("out", "err"))
+    out, err = (path.read_text(errors="replace") for path in read)
+    return out, err
 
 
 def run_wrk(
@@ -139,27 +155,24 @@ def run_wrk(
     tick: Tick,
 ) -> Load:
     """Requests for `seconds`, then the answers still due; every status checked."""
-    with tempfile.TemporaryDirectory(prefix="rosetta-wrk-") as folder:
-        marker = Path(folder) / "drained"
-        out, err = Path(folder) / "out", Path(folder) / "err"
+    with tempfile.TemporaryDirectory(prefix="rosetta-wrk-") as temporary:
+        folder = Path(temporary)
+        marker = folder / "drained"
         argv = [find_wrk(), "-t1", f"-c{connections}", f"-d{seconds + DRAIN_LIMIT_S}s",
                 f"--timeout={TIMEOUT_S}s", "-s", str(SCRIPTS / f"{scenario.name}.lua"), url,
                 "--", str(seconds), str(seed), uuid.uuid4().hex[:12], str(rows),
                 str(marker)]  # fmt: skip
-        with out.open("wb") as stdout, err.open("wb") as stderr:
-            process = subprocess.Popen(argv, stdout=stdout, stderr=stderr)
-            try:
-                _watch(process, tick, lambda: Path(f"{marker}.1").exists())
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-        output, errors = out.read_text(errors="replace"), err.read_text(errors="replace")
+        _run(argv, folder, tick, lambda: Path(f"{marker}.1").exists())
+        output, errors = _output(folder)
     lines = [line for line in output.splitlines() if line.startswith(RESULT_PREFIX)]
     if not lines:
         detail = (errors or output).strip().splitlines()
         return Load(0, 0.0, None, None, problems=[f"wrk failed: {' / '.join(detail[-3:])}"])
-    result = json.loads(lines[-1][len(RESULT_PREFIX) :])
+    return wrk_load(json.loads(lines[-1][len(RESULT_PREFIX) :]), seconds, scenario)
+
+
+def wrk_load(result: dict[str, Any], seconds: int, scenario: Scenario) -> Load:
+    """The `Load` of what common.lua reported (see there), checked against the scenario."""
     latency = result["latency_us"]
     load = Load(
         requests=result["in_window"],
@@ -190,6 +203,15 @@ def check(load: Load, scenario: Scenario) -> None:
 PGBENCH_LOG = re.compile(r"^(\d+) (\d+) (\d+|failed|skipped) (\d+) ")
 
 
+@dataclass
+class Transactions:
+    """What pgbench's per-transaction logs say."""
+
+    latencies_us: list[int] = field(default_factory=list)  # sorted
+    failed: int = 0
+    created: int = 0  # transactions of the create script
+
+
 def run_pgbench(
     database_url: str,
     scenario: Scenario,
@@ -200,54 +222,52 @@ def run_pgbench(
     tick: Tick,
 ) -> Load:
     """The scenario's SQL at `clients` connections; latency from the per-transaction log."""
-    with tempfile.TemporaryDirectory(prefix="rosetta-pgbench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="rosetta-pgbench-") as temporary:
+        folder = Path(temporary)
         scripts = [f"{SCRIPTS / name}@{weight}" for name, weight in scenario.sql]
         argv = [find_pgbench(), "-n", "-M", "prepared", "-c", str(clients), "-j", "1",
                 "-T", str(seconds), "-D", f"rows={rows}", "-l",
-                f"--log-prefix={Path(folder) / 'log'}",
+                f"--log-prefix={folder / 'log'}",
                 *(arg for script in scripts for arg in ("-f", script)),
                 database_url]  # fmt: skip
-        out = Path(folder) / "out"
-        with out.open("wb") as stdout:
-            process = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.STDOUT)
-            try:
-                _watch(process, tick, lambda: False)
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-        output = out.read_text(errors="replace")
-        latencies: list[int] = []
-        failed = 0
-        created = 0
-        names = [name for name, _ in scenario.sql]
-        create_script = names.index("create.sql") if "create.sql" in names else -1
-        for log in Path(folder).glob("log.*"):
-            for line in log.read_text().splitlines():
-                match = PGBENCH_LOG.match(line)
-                if match is None:
-                    continue
-                if not match[3].isdigit():
-                    failed += 1
-                    continue
-                latencies.append(int(match[3]))
-                created += int(match[4]) == create_script
+        returncode = _run(argv, folder, tick, lambda: False)
+        output = "".join(_output(folder))
+        done = transactions(folder, scenario)
     processed = re.search(r"number of transactions actually processed: (\d+)", output)
-    if process.returncode != 0 or processed is None:
+    if returncode != 0 or processed is None:
         detail = output.strip().splitlines()
         return Load(0, 0.0, None, None, problems=[f"pgbench failed: {' / '.join(detail[-3:])}"])
-    latencies.sort()
+    latencies = done.latencies_us
     load = Load(
         requests=int(processed[1]),
         rps=int(processed[1]) / seconds,
         p50_ms=percentile(latencies, 50) / 1000 if latencies else None,
         p99_ms=percentile(latencies, 99) / 1000 if latencies else None,
-        errors={"failed": failed} if failed else {},
-        created=created,
+        errors={"failed": done.failed} if done.failed else {},
+        created=done.created,
     )
     for kind, count in load.errors.items():
         load.problems.append(f"{count} {kind} transactions")
     return load
+
+
+def transactions(folder: Path, scenario: Scenario) -> Transactions:
+    """Read the `log.*` files pgbench wrote in `folder` (one line per transaction)."""
+    names = [name for name, _ in scenario.sql]
+    create_script = names.index("create.sql") if "create.sql" in names else -1
+    done = Transactions()
+    for log in folder.glob("log.*"):
+        for line in log.read_text().splitlines():
+            match = PGBENCH_LOG.match(line)
+            if match is None:
+                continue
+            if not match[3].isdigit():
+                done.failed += 1
+                continue
+            done.latencies_us.append(int(match[3]))
+            done.created += int(match[4]) == create_script
+    done.latencies_us.sort()
+    return done
 
 
 def percentile(ordered: list[int], p: float) -> float:

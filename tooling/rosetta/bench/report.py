@@ -410,26 +410,36 @@ def update_readme(path: Path, report: Report, results: Path) -> None:
 # Chart
 
 
+ROW, LABEL_W, BAR_W, VALUE_W, TOP, LEGEND_H = 17, 190, 250, 60, 32, 44
+
+
 def svg(report: Report) -> str:
     """Horizontal bars of requests/s, one panel per scenario, coloured by server."""
     scenarios = list(report["settings"]["scenarios"])
-    by_key = {(r["target"], r["scenario"]): r for r in report["results"]}
     targets = [t for t in ordered_targets(report) if t["kind"] != "database"]
-    row, label_w, bar_w, value_w, top = 17, 190, 250, 60, 32
-    panel_w = label_w + bar_w + value_w
-    panel_h = top + row * len(targets) + 12
+    panel_w = LABEL_W + BAR_W + VALUE_W
+    panel_h = TOP + ROW * len(targets) + 12
     columns = 2 if len(scenarios) > 1 else 1
     panel_rows = -(-len(scenarios) // columns)
-    legend_h = 44
-    width, height = columns * panel_w + 20, panel_rows * panel_h + legend_h + 10
+    width, height = columns * panel_w + 20, panel_rows * panel_h + LEGEND_H + 10
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
+        *legend(targets),
     ]
-    servers = list(dict.fromkeys(t["server"] for t in targets))
+    for index, scenario in enumerate(scenarios):
+        origin = (10 + (index % columns) * panel_w, LEGEND_H + (index // columns) * panel_h)
+        out += panel(report, scenario, targets, origin)
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def legend(targets: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One colour per server, and how to read a bar."""
+    out = []
     x = 10
-    for server in servers:
+    for server in dict.fromkeys(t["server"] for t in targets):
         colour = SERVER_COLOURS.get(server, OTHER_COLOUR)
         out.append(f'<rect x="{x}" y="9" width="12" height="12" fill="{colour}"/>')
         out.append(f'<text x="{x + 16}" y="19">{escape(server)}</text>')
@@ -438,44 +448,49 @@ def svg(report: Report) -> str:
         '<text x="10" y="36" fill="#555">bars: median of the rounds, whiskers: min-max;'
         " bold: the framework-free ceiling</text>"
     )
-    for index, scenario in enumerate(scenarios):
-        ox = 10 + (index % columns) * panel_w
-        oy = legend_h + (index // columns) * panel_h
-        database = median(by_key.get(("pgbench", scenario)), "rps")
-        title = f"{scenario}: requests/s"
-        if database is not None:
-            title += f"  (PostgreSQL alone: {number(database)} tx/s)"
-        out.append(
-            f'<text x="{ox}" y="{oy + 20}" font-size="13" font-weight="bold">{escape(title)}</text>'
-        )
-        results = [by_key[(t["id"], scenario)] for t in targets]
-        scale = max([r["rps"]["max"] for r in results if r["rps"]] or [1.0])
-        for position, (target, result) in enumerate(zip(targets, results, strict=True)):
-            y = oy + top + position * row
-            weight = ' font-weight="bold"' if target["kind"] == "baseline" else ""
-            name = target["id"] + ("" if result["valid"] else " ⚠")
-            out.append(
-                f'<text x="{ox + label_w - 6}" y="{y + 11}" text-anchor="end"{weight}>'
-                f"{escape(name)}</text>"
-            )
-            rps = result["rps"]
-            if not rps:
-                out.append(f'<text x="{ox + label_w}" y="{y + 11}" fill="#a00">no result</text>')
-                continue
-            colour = SERVER_COLOURS.get(target["server"], OTHER_COLOUR)
-            length = bar_w * rps["median"] / scale
-            out.append(
-                f'<rect x="{ox + label_w}" y="{y + 2}" width="{length:.1f}"'
-                f' height="{row - 5}" fill="{colour}"/>'
-            )
-            low, high = (ox + label_w + bar_w * rps[k] / scale for k in ("min", "max"))
-            mid = y + 2 + (row - 5) / 2
-            out.append(
-                f'<line x1="{low:.1f}" y1="{mid}" x2="{high:.1f}" y2="{mid}"'
-                ' stroke="#333" stroke-width="1"/>'
-            )
-            out.append(
-                f'<text x="{ox + label_w + bar_w + 6}" y="{y + 11}">{number(rps["median"])}</text>'
-            )
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+    return out
+
+
+def panel(
+    report: Report, scenario: str, targets: Sequence[Mapping[str, Any]], origin: tuple[int, int]
+) -> list[str]:
+    """One scenario: a title with the database's own rate, then a bar per target."""
+    ox, oy = origin
+    by_key = {(r["target"], r["scenario"]): r for r in report["results"]}
+    database = median(by_key.get(("pgbench", scenario)), "rps")
+    title = f"{scenario}: requests/s"
+    if database is not None:
+        title += f"  (PostgreSQL alone: {number(database)} tx/s)"
+    out = [f'<text x="{ox}" y="{oy + 20}" font-size="13" font-weight="bold">{escape(title)}</text>']
+    results = [by_key[(t["id"], scenario)] for t in targets]
+    scale = max([r["rps"]["max"] for r in results if r["rps"]] or [1.0])
+    for position, (target, result) in enumerate(zip(targets, results, strict=True)):
+        out += bar(target, result, scale, (ox, oy + TOP + position * ROW))
+    return out
+
+
+def bar(
+    target: Mapping[str, Any], result: Mapping[str, Any], scale: float, origin: tuple[int, int]
+) -> list[str]:
+    """A target's label, its median as a bar, the rounds' range as a whisker, the value."""
+    ox, y = origin
+    weight = ' font-weight="bold"' if target["kind"] == "baseline" else ""
+    name = target["id"] + ("" if result["valid"] else " ⚠")
+    out = [
+        f'<text x="{ox + LABEL_W - 6}" y="{y + 11}" text-anchor="end"{weight}>{escape(name)}</text>'
+    ]
+    rps = result["rps"]
+    if not rps:
+        return [*out, f'<text x="{ox + LABEL_W}" y="{y + 11}" fill="#a00">no result</text>']
+    colour = SERVER_COLOURS.get(target["server"], OTHER_COLOUR)
+    length = BAR_W * rps["median"] / scale
+    low, high = (ox + LABEL_W + BAR_W * rps[k] / scale for k in ("min", "max"))
+    mid = y + 2 + (ROW - 5) / 2
+    return [
+        *out,
+        f'<rect x="{ox + LABEL_W}" y="{y + 2}" width="{length:.1f}"'
+        f' height="{ROW - 5}" fill="{colour}"/>',
+        f'<line x1="{low:.1f}" y1="{mid}" x2="{high:.1f}" y2="{mid}"'
+        ' stroke="#333" stroke-width="1"/>',
+        f'<text x="{ox + LABEL_W + BAR_W + 6}" y="{y + 11}">{number(rps["median"])}</text>',
+    ]
