@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "SQLAlchemy 2 async + asyncpg, rodi DI",
     "servers": ["uvicorn", "granian"],
     "app": "rosetta_blacksheep.app:create_app",
+    "settings": "rosetta_blacksheep.settings:Settings",
 }

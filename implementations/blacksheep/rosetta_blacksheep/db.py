@@ -1,13 +1,23 @@
-"""The shared `users` table through SQLAlchemy 2 async; the schema itself lives in db/."""
+"""The shared `users` table through SQLAlchemy 2 async on asyncpg (not created here)."""
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from blacksheep import Application
-from sqlalchemy import BigInteger, DateTime, FetchedValue, Identity, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    FetchedValue,
+    Identity,
+    delete,
+    func,
+    insert,
+    make_url,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,10 +26,13 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .problems import UserNotFoundError, integrity_problem
+from .problems import UserNotFoundError
 from .settings import Settings
 
-# The service handlers ask for by type; rodi resolves it to the app's one session factory.
+# What handlers ask for by type; rodi resolves it to the app's one session factory. rodi
+# cannot end a unit of work after the handler, so each handler opens its own:
+# `async with sessions.begin() as session` (committed at the end, rolled back on an error;
+# an IntegrityError goes on to problems.py).
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
@@ -28,11 +41,11 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """Mapped onto the table of db/schema.sql; metadata is never used to create it."""
+    """Mapped onto the shared `users` table, whose schema is the database's: metadata is
+    never used to create it. The id and the timestamps are the database's too (identity,
+    defaults, triggers)."""
 
     __tablename__ = "users"
-    # Timestamps are the database's (defaults and triggers); RETURNING brings them back.
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     email: Mapped[str]
@@ -46,14 +59,14 @@ class User(Base):
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    url = settings.database_url.unicode_string().replace(
-        "postgresql://", "postgresql+asyncpg://", 1
-    )
+    # No pre-ping: a connection broken by an outage fails once, SQLAlchemy takes the error
+    # for a disconnect and discards it (and the pool's other connections), and that request
+    # is a 503.
+    url = make_url(str(settings.database_url)).set(drivername="postgresql+asyncpg")
     return create_async_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=0,
-        pool_pre_ping=True,  # connections broken while the database was away are replaced
         pool_timeout=settings.database_connect_timeout,
         connect_args={"timeout": settings.database_connect_timeout},
     )
@@ -73,17 +86,6 @@ async def close_engine(app: Application) -> None:
     await app.services.resolve(AsyncEngine).dispose()
 
 
-@asynccontextmanager
-async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One unit of work; a constraint the database rejects becomes a problem here."""
-    async with sessions() as session:
-        try:
-            async with session.begin():
-                yield session
-        except IntegrityError as exc:
-            raise integrity_problem(exc) from exc
-
-
 async def ping(session: AsyncSession) -> None:
     await session.execute(text("SELECT 1"))
 
@@ -91,36 +93,37 @@ async def ping(session: AsyncSession) -> None:
 async def list_users(
     session: AsyncSession, *, limit: int, offset: int, email: str | None
 ) -> tuple[Sequence[User], int]:
+    """The page and the count of all matches, in the request's one transaction."""
     query = select(User)
     if email is not None:
         query = query.where(func.lower(User.email) == func.lower(email))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    users = await session.scalars(query.order_by(User.id).limit(limit).offset(offset))
-    return users.all(), total or 0
+    users = (await session.scalars(query.order_by(User.id).limit(limit).offset(offset))).all()
+    return users, total or 0
 
 
 async def create_user(session: AsyncSession, values: dict[str, Any]) -> User:
-    user = User(**values)
-    session.add(user)
-    await session.flush()
-    return user
+    return (await session.scalars(insert(User).values(values).returning(User))).one()
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise UserNotFoundError(f"No user has the id {user_id}.")
+        raise UserNotFoundError(user_id)
     return user
 
 
 async def update_user(session: AsyncSession, user_id: int, changes: dict[str, Any]) -> User:
-    user = await get_user(session, user_id)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    await session.flush()
+    if not changes:  # `{}` changes nothing, and an UPDATE needs something to set
+        return await get_user(session, user_id)
+    statement = update(User).where(User.id == user_id).values(changes).returning(User)
+    user = await session.scalar(statement)
+    if user is None:
+        raise UserNotFoundError(user_id)
     return user
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
-    await session.delete(await get_user(session, user_id))
-    await session.flush()
+    deleted = await session.scalar(delete(User).where(User.id == user_id).returning(User.id))
+    if deleted is None:
+        raise UserNotFoundError(user_id)

@@ -1,12 +1,12 @@
 """Every error as RFC 9457 problem details, mapped in this one module.
 
 ProblemError                raised by handlers, binders and the data layer
- +-- UserNotFoundError       404
- +-- MethodNotAllowedError   405 (with Allow), from the router's fallback
- +-- EmailTakenError         409 (the database's unique index decided)
- +-- ConstraintViolatedError 422 (a check constraint decided)
+ +-- UserNotFoundError         404
+ +-- MethodNotAllowedError     405 (with Allow), from the router's fallback
+ +-- UnsupportedMediaTypeError 415
 HTTPException               BlackSheep's own, by status: 400 (422 when a Pydantic
-                            ValidationError caused it), 404, 413, 415, 500
+                            ValidationError caused it), 404, 413, 500
+IntegrityError              409 (the unique index) or 422 (a check constraint)
 connection errors           503 (and a pool with no free connection in time)
 anything else               500 (through BlackSheep's handler for status 500)
 """
@@ -78,7 +78,9 @@ class ProblemError(Exception):
 
 class UserNotFoundError(ProblemError):
     status = 404
-    detail = "No user has this id."
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"No user has the id {user_id}.")
 
 
 class MethodNotAllowedError(ProblemError):
@@ -90,25 +92,9 @@ class MethodNotAllowedError(ProblemError):
         )
 
 
-class EmailTakenError(ProblemError):
-    status = 409
-    detail = "Another user already has this email address."
-
-
-class ConstraintViolatedError(ProblemError):
-    status = 422
-
-
-def integrity_problem(exc: IntegrityError) -> ProblemError:
-    """The one place where the database's verdict on a write becomes a problem."""
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate == "23505":
-        return EmailTakenError()
-    constraint = str(getattr(exc.orig, "constraint_name", "") or "")
-    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
-    return ConstraintViolatedError(
-        "The database refused the value.", [{"field": field, "message": "violates " + constraint}]
-    )
+class UnsupportedMediaTypeError(ProblemError):
+    status = 415
+    detail = "The body must be sent as application/json."
 
 
 def field_errors(exc: ValidationError) -> FieldErrors:
@@ -135,6 +121,16 @@ async def on_http_exception(app: Application, request: Request, exc: HTTPExcepti
     if exc.status == 500:
         return problem(500, INTERNAL_ERROR)  # never the text of the failure
     return problem(exc.status, str(exc))
+
+
+async def integrity_problem(app: Application, request: Request, exc: IntegrityError) -> Response:
+    """The one place where the database's verdict on a write becomes a problem."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":  # unique_violation
+        return problem(409, "Another user already has this email address.")
+    constraint = str(getattr(exc.orig, "constraint_name", "") or "")
+    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
+    errors = [{"field": field, "message": "violates " + constraint}]
+    return problem(422, "The database refused the value.", errors=errors)
 
 
 async def on_database_unreachable(app: Application, request: Request, exc: Exception) -> Response:
@@ -202,6 +198,7 @@ class BodySizeLimit:
 def register(app: Application) -> None:
     app.router.fallback = fallback(app.router)
     app.exceptions_handlers[ProblemError] = on_problem
+    app.exceptions_handlers[IntegrityError] = integrity_problem
     for status in KINDS:
         app.exceptions_handlers[status] = on_http_exception
     for unreachable in (DBAPIError, OSError, TimeoutError, PoolTimeout):

@@ -1,10 +1,10 @@
-"""The handlers, one per operationId of shared_contract/openapi.yaml, on BlackSheep
-controllers; the binders that read their input; the OpenAPI docs that describe them."""
+"""The handlers, one per operationId of the contract, on BlackSheep controllers; the
+binders that read their input; BlackSheep generates the document from their docs."""
 
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import parse_qsl
 
 from blacksheep import HTTPException, Request, Response, RoutesRegistry
@@ -40,7 +40,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import db
 from .db import SessionFactory
-from .problems import KINDS, UserNotFoundError
+from .problems import KINDS, UnsupportedMediaTypeError
 from .schemas import (
     BIGINT_MAX,
     EMAIL_PATTERN,
@@ -57,19 +57,25 @@ from .schemas import (
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Controllers' routes, gathered here and handed to each app by create_app: BlackSheep's
+USER_ID = re.compile(r"[1-9][0-9]{0,18}")
+# The controllers' routes, gathered here and handed to each app by create_app: BlackSheep's
 # default registry is a process-wide singleton, shared by every app made in the process.
-controllers = RoutesRegistry()
-get, post, patch, delete = controllers.get, controllers.post, controllers.patch, controllers.delete
+router = RoutesRegistry()
+get, post, patch, delete = router.get, router.post, router.patch, router.delete
+
+
+def camel_case(name: str) -> str:
+    """operationIds are the handlers' names in camelCase: `list_users` is `listUsers`. (Here,
+    not in app.py: the handlers' `@docs` needs the generator when this module is imported.)"""
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
 
 
 class ContractDocs(OpenAPIHandler):
-    """BlackSheep's generator; the operationIds are the handlers' names in camelCase."""
+    """BlackSheep's generator, with the operationIds of `camel_case`."""
 
     def get_operation_id(self, docs: EndpointDocs | None, handler: Any) -> str:
-        name: str = handler.__name__
-        first, *rest = name.split("_")
-        return first + "".join(word.title() for word in rest)
+        return camel_case(handler.__name__)
 
     if TYPE_CHECKING:
         # BlackSheep's `@docs(...)` is not annotated; it hands the handler back unchanged.
@@ -79,7 +85,8 @@ class ContractDocs(OpenAPIHandler):
 docs = ContractDocs(info=Info(title="Users service", version="1.0.0"))
 
 
-def not_json(constant: str) -> Any:
+def reject_constant(constant: str) -> NoReturn:
+    """Python's json module reads NaN and Infinity, which JSON does not have."""
     raise ValueError(f"{constant} is not JSON")
 
 
@@ -102,12 +109,11 @@ class JSONBodyBinder(JSONBinder):
     async def get_value(self, request: Request) -> Any:
         body = await request.read() or b""  # first, so that a body over the limit is a 413
         if not self.matches_content_type(request):
-            raise HTTPException(415, "The body must be sent as application/json.")
+            raise UnsupportedMediaTypeError()
         if not body:
             raise BadRequest("The body is empty; a JSON object is required.")
         try:
-            # Python's json reads NaN and Infinity as floats; RFC 8259 does not have them.
-            data = json.loads(body.decode("utf-8"), parse_constant=not_json)  # any charset
+            data = json.loads(body.decode("utf-8"), parse_constant=reject_constant)  # any charset
         except ValueError as exc:
             raise InvalidRequestBody("The body is not valid JSON.") from exc
         model: type[BaseModel] = self.expected_type
@@ -137,14 +143,15 @@ class UserId(FromRoute[int]):
 
 
 class UserIdBinder(RouteBinder):
-    """Any other `{id}` names no user: 404, where BlackSheep's int binding would say 400."""
+    """`{id}` in ASCII digits with no sign or leading zero, up to BIGINT_MAX. Any other
+    spelling names no user: 404, where BlackSheep's int binding would say 400 (or take "01")."""
 
     handle = UserId
 
     async def get_value(self, request: Request) -> int:
         value = request.route_values.get(self.parameter_name) or ""
-        if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= BIGINT_MAX:
-            raise UserNotFoundError()
+        if not USER_ID.fullmatch(value) or int(value) > BIGINT_MAX:
+            raise HTTPException(404, "No user has this id.")
         return int(value)
 
 
@@ -189,7 +196,7 @@ def success(description: str, model: type[BaseModel], **headers: HeaderInfo) -> 
     return ResponseInfo(description, headers=headers or None, content=[ContentInfo(model)])
 
 
-def errors(*statuses: int) -> dict[ResponseStatusType, str | ResponseInfo]:
+def responses(*statuses: int) -> dict[ResponseStatusType, str | ResponseInfo]:
     """Error responses, documented as problem details."""
     return {
         status: ResponseInfo(
@@ -207,11 +214,11 @@ def errors(*statuses: int) -> dict[ResponseStatusType, str | ResponseInfo]:
 
 @docs.tags("users")
 class UsersController(Controller):
-    @docs(responses={200: success("One page of users.", UserPage), **errors(422, 503)})
+    @docs(responses={200: success("One page of users.", UserPage), **responses(422, 503)})
     @get("/users")
     async def list_users(self, params: ListParams, sessions: SessionFactory) -> UserPage:
         """List users"""
-        async with db.transaction(sessions) as session:
+        async with sessions.begin() as session:
             users, total = await db.list_users(
                 session, limit=params.limit, offset=params.offset, email=params.email
             )
@@ -223,7 +230,7 @@ class UsersController(Controller):
             201: success(
                 "The user.", UserPublic, Location=HeaderInfo(str, "The path of the new user.")
             ),
-            **errors(400, 409, 413, 415, 422, 503),
+            **responses(400, 409, 413, 415, 422, 503),
         }
     )
     @post("/users")
@@ -231,22 +238,22 @@ class UsersController(Controller):
         self, body: FromJSONBody[UserCreate], sessions: SessionFactory
     ) -> Response:
         """Create a user"""
-        async with db.transaction(sessions) as session:
+        async with sessions.begin() as session:
             user = await db.create_user(session, body.value.model_dump())
         return self.created(UserPublic.model_validate(user), location=f"/users/{user.id}")
 
-    @docs(responses={200: success("The user.", UserPublic), **errors(404, 503)})
+    @docs(responses={200: success("The user.", UserPublic), **responses(404, 503)})
     @get("/users/{id}")
     async def get_user(self, id: UserId, sessions: SessionFactory) -> UserPublic:
         """Get a user"""
-        async with db.transaction(sessions) as session:
+        async with sessions.begin() as session:
             return UserPublic.model_validate(await db.get_user(session, id.value))
 
     # The body is bound before the id: the contract checks it (415, 400, 422) before 404.
     @docs(
         responses={
             200: success("The user after the update.", UserPublic),
-            **errors(400, 404, 409, 413, 415, 422, 503),
+            **responses(400, 404, 409, 413, 415, 422, 503),
         }
     )
     @patch("/users/{id}")
@@ -254,24 +261,26 @@ class UsersController(Controller):
         self, body: FromJSONBody[UserUpdate], id: UserId, sessions: SessionFactory
     ) -> UserPublic:
         """Update a user"""
-        async with db.transaction(sessions) as session:
+        async with sessions.begin() as session:
             changes = body.value.model_dump(exclude_unset=True)
             return UserPublic.model_validate(await db.update_user(session, id.value, changes))
 
-    @docs(responses={204: "The user was deleted.", **errors(404, 503)})
+    @docs(responses={204: "The user was deleted.", **responses(404, 503)})
     @delete("/users/{id}")
     async def delete_user(self, id: UserId, sessions: SessionFactory) -> None:
         """Delete a user"""
-        async with db.transaction(sessions) as session:
+        async with sessions.begin() as session:
             await db.delete_user(session, id.value)
 
 
 @docs.tags("health")
 class HealthController(Controller):
-    @docs(responses={200: success("The service and its database are up.", Health), **errors(503)})
+    @docs(
+        responses={200: success("The service and its database are up.", Health), **responses(503)}
+    )
     @get("/health")
     async def health(self, sessions: SessionFactory) -> Health:
         """Health check"""
-        async with db.transaction(sessions) as session:
+        async with sessions.begin() as session:
             await db.ping(session)
         return Health(status="ok")

@@ -1,4 +1,4 @@
-"""Request and response models: the rules of shared_contract/, in Pydantic."""
+"""Request and response models: the rules of the contract, in Pydantic."""
 
 import re
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from pydantic import (
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
 
 
@@ -33,8 +34,8 @@ def not_blank(value: str) -> str:
 
 
 def decimal_integer(value: object) -> object:
-    """Query values arrive as text; Pydantic's lax mode would also take "2.0" or "1_0"."""
-    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+    """Query values arrive as strings; Pydantic would also take "2.0" or " 2" as 2."""
+    if isinstance(value, str) and not DECIMAL_INTEGER.fullmatch(value):
         raise ValueError("must be a decimal integer")
     return value
 
@@ -55,8 +56,8 @@ Name = Annotated[
     AfterValidator(no_control_characters),
     AfterValidator(not_blank),
 ]
-Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 QueryInt = Annotated[int, BeforeValidator(decimal_integer)]
+Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 
 
 class UserCreate(BaseModel):

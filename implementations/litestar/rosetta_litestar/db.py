@@ -81,8 +81,7 @@ async def get_session(db_session: NamedDependency[AsyncSession]) -> AsyncIterato
     """The request's session, in one transaction: committed when the handler returns, before
     the response is sent; rolled back when it raises (an IntegrityError goes on to
     problems.py: a different exception raised here would reach the exception handlers
-    wrapped in an ExceptionGroup). The plugin's own `before_send_handler="autocommit"`
-    commits too, but a COMMIT that fails there is logged and the 2xx is sent anyway."""
+    wrapped in an ExceptionGroup)."""
     async with db_session.begin():
         yield db_session
 
