@@ -65,14 +65,8 @@ class ProblemError(Exception):
     status = 500
     detail = INTERNAL_ERROR
 
-    def __init__(
-        self,
-        detail: str | None = None,
-        errors: FieldErrors | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, detail: str | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail or self.detail)
-        self.errors = errors
         self.headers = headers
 
 
@@ -108,7 +102,7 @@ def field_errors(exc: ValidationError) -> FieldErrors:
 
 
 async def on_problem(app: Application, request: Request, exc: ProblemError) -> Response:
-    return problem(exc.status, str(exc), errors=exc.errors, headers=exc.headers)
+    return problem(exc.status, str(exc), headers=exc.headers)
 
 
 async def on_http_exception(app: Application, request: Request, exc: HTTPException) -> Response:

@@ -36,6 +36,7 @@ KINDS = {
     500: ("internal-error", "Internal server error"),
     503: ("database-unavailable", "Database unavailable"),
 }
+INTERNAL_ERROR = "The server could not complete the request."
 FieldErrors = list[dict[str, str]]
 
 
@@ -61,11 +62,10 @@ def problem(
 
 class ProblemError(Exception):
     status = 500
-    detail = "The server could not complete the request."
+    detail = INTERNAL_ERROR
 
-    def __init__(self, detail: str | None = None, errors: FieldErrors | None = None) -> None:
+    def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail or self.detail)
-        self.errors = errors
 
 
 class UserNotFoundError(ProblemError):
@@ -92,7 +92,7 @@ def field_errors(exc: RequestValidationError) -> FieldErrors:
 
 async def on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem(exc.status, str(exc), errors=exc.errors)
+    return problem(exc.status, str(exc))
 
 
 async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
@@ -148,7 +148,7 @@ async def on_database_unreachable(request: Request, exc: Exception) -> JSONRespo
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    return problem(500, "The server could not complete the request.")
+    return problem(500, INTERNAL_ERROR)
 
 
 class BodySizeLimit:
