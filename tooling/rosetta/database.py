@@ -29,7 +29,6 @@ import psycopg
 from psycopg import sql
 
 from rosetta.embedded import EmbeddedPostgres
-from rosetta.ports import free_port as free_port  # moved to rosetta.ports; gone next release
 
 APP_URL = "DATABASE_URL"
 ADMIN_URL = "ROSETTA_ADMIN_URL"
