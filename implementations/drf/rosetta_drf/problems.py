@@ -3,7 +3,7 @@
 exception_handler (REST framework's EXCEPTION_HANDLER), for what a view raises:
   ValidationError              422 (with errors)
   ParseError                   400 (not JSON, or empty)
-  NotFound, Http404            404
+  UserNotFoundError, Http404   404 (raised by the views; by get_object)
   MethodNotAllowed             405 (REST framework adds Allow)
   UnsupportedMediaType         415
   other APIException           its status
@@ -67,6 +67,10 @@ def problem(
     return Response(body, status=status, headers=headers, content_type=MEDIA_TYPE)
 
 
+class UserNotFoundError(exceptions.NotFound):
+    default_detail = "No user has this id."
+
+
 def field_errors(detail: Any) -> FieldErrors:
     """One entry per offending member or parameter; what concerns the body as a whole is
     under "body" (NON_FIELD_ERRORS_KEY in settings.py)."""
@@ -112,7 +116,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = str(exc.detail) if "empty" in str(exc.detail) else "The body is not valid JSON."
         return problem(400, detail, headers=headers)
     if response.status_code == 404:
-        return problem(404, "No user has this id.")
+        return problem(404, UserNotFoundError.default_detail)
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return problem(415, "The body must be sent as application/json.")
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""

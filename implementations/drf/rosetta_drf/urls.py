@@ -7,17 +7,19 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
 from rosetta_drf import views
+from rosetta_drf.serializers import BIGINT_MAX
 
 
 class UserIdConverter:
-    """A path segment that can name a user: the decimal form of 1..2**63-1. Anything else
-    matches no route, so it is a 404 like an id that names no user (never a 422)."""
+    """A path segment that can name a user: 1..BIGINT_MAX in ASCII digits, no sign, no
+    leading zero. Anything else matches no route, so it is a 404 like an id that names no
+    user (never a 422)."""
 
-    regex = "[0-9]+"
+    regex = "[1-9][0-9]{0,18}"
 
     def to_python(self, value: str) -> int:
         user_id = int(value)
-        if not 1 <= user_id <= 2**63 - 1:
+        if user_id > BIGINT_MAX:
             raise ValueError(value)  # Django's signal for "this route does not match"
         return user_id
 
