@@ -35,11 +35,11 @@ def database(url: str, pool_size: int) -> dict[str, Any]:
         "PORT": str(parts.port or ""),
         # Django's pool (psycopg_pool): the requests of a process share its connections,
         # whichever thread serves them (Django's docs advise it over persistent
-        # connections under ASGI; CONN_MAX_AGE must then be 0). With health checks on,
-        # it checks a connection before handing it out, so one broken while the database
-        # was away is replaced.
+        # connections under ASGI; CONN_MAX_AGE must then be 0). No CONN_HEALTH_CHECKS,
+        # which would have the pool check every connection it hands out (a round trip per
+        # request): one broken while the database was away fails its request (503), and
+        # the pool discards it when it comes back.
         "CONN_MAX_AGE": 0,
-        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             **dict(parse_qsl(parts.query)),
             "connect_timeout": DATABASE_CONNECT_TIMEOUT,
@@ -68,7 +68,9 @@ DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
 
 INSTALLED_APPS = ["rest_framework", "drf_spectacular", "rosetta_drf"]
-MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+# No SecurityMiddleware, as in the async siblings (where it costs two thread hops per
+# request): its headers are for browsers loading pages, not for this JSON API.
+MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "rosetta_drf.urls"
 WSGI_APPLICATION = "rosetta_drf.wsgi.application"
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from rosetta_drf.models import User
 from rosetta_drf.pagination import UserPagination
+from rosetta_drf.problems import UserNotFoundError
 from rosetta_drf.serializers import (
     HealthSerializer,
     ListParamsSerializer,
@@ -25,8 +26,9 @@ from rosetta_drf.serializers import (
 )
 
 
-def errors(*statuses: int) -> dict[Any, Any]:
-    """Error responses for drf-spectacular, documented as application/problem+json."""
+def responses(*statuses: int) -> dict[Any, Any]:
+    """The error responses an operation documents: problem details, all of them, as
+    application/problem+json."""
     return {
         (code, "application/problem+json"): (
             ValidationProblemSerializer if code == 422 else ProblemSerializer
@@ -63,7 +65,7 @@ class UserViewSet(viewsets.GenericViewSet[User]):
     @extend_schema(
         operation_id="listUsers",
         parameters=[ListParamsSerializer],
-        responses={200: UserSerializer(many=True), **errors(422, 503)},
+        responses={200: UserSerializer(many=True), **responses(422, 503)},
     )
     def list(self, request: Request) -> Response:
         """List users"""
@@ -80,7 +82,7 @@ class UserViewSet(viewsets.GenericViewSet[User]):
     @extend_schema(
         operation_id="createUser",
         parameters=[LOCATION],
-        responses={201: UserSerializer, **errors(400, 409, 413, 415, 422, 503)},
+        responses={201: UserSerializer, **responses(400, 409, 413, 415, 422, 503)},
     )
     def create(self, request: Request) -> Response:
         """Create a user"""
@@ -90,31 +92,39 @@ class UserViewSet(viewsets.GenericViewSet[User]):
         headers = {"Location": f"/users/{user.id}"}
         return Response(serializer.data, status=status.HTTP_201_CREATED, headers=headers)
 
-    @extend_schema(operation_id="getUser", responses={200: UserSerializer, **errors(404, 503)})
+    @extend_schema(operation_id="getUser", responses={200: UserSerializer, **responses(404, 503)})
     def retrieve(self, request: Request, id: int) -> Response:
         """Get a user"""
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         operation_id="updateUser",
-        responses={200: UserSerializer, **errors(400, 404, 409, 413, 415, 422, 503)},
+        responses={200: UserSerializer, **responses(400, 404, 409, 413, 415, 422, 503)},
     )
     def partial_update(self, request: Request, id: int) -> Response:
         """Update a user"""
         # Validated before the lookup: a body that breaks a rule is a 422 even for no user.
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        serializer.instance = self.get_object()
-        return Response(self.get_serializer(serializer.save()).data)
+        changes = serializer.validated_data
+        # UPDATE ... SET only what was sent; the database's trigger moves updated_at. Django's
+        # ORM has no UPDATE ... RETURNING: the row is read back.
+        if changes and not User.objects.filter(pk=id).update(**changes):
+            raise UserNotFoundError()
+        return Response(self.get_serializer(self.get_object()).data)
 
-    @extend_schema(operation_id="deleteUser", responses={204: None, **errors(404, 503)})
+    @extend_schema(operation_id="deleteUser", responses={204: None, **responses(404, 503)})
     def destroy(self, request: Request, id: int) -> Response:
         """Delete a user"""
-        self.get_object().delete()
+        # A model's delete, with no relations or signals to follow, is one DELETE; a
+        # queryset's would wrap it in a transaction, and get_object() would SELECT first.
+        deleted, _ = User(pk=id).delete()
+        if not deleted:
+            raise UserNotFoundError()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(operation_id="health", responses={200: HealthSerializer, **errors(503)})
+@extend_schema(operation_id="health", responses={200: HealthSerializer, **responses(503)})
 @api_view(["GET"])
 def health(request: Request) -> Response:
     """Health check"""
