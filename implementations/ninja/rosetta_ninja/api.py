@@ -109,7 +109,7 @@ UserId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
 def responses(*statuses: int) -> dict[int, type[Problem]]:
     """The error responses an operation documents: problem details, all of them."""
-    return {status: ValidationProblem if status == 422 else Problem for status in statuses}
+    return {code: ValidationProblem if code == 422 else Problem for code in statuses}
 
 
 @api.get("/users", response={200: list[UserPublic], **responses(422, 503)}, tags=["users"])

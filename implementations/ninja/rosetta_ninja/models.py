@@ -15,7 +15,7 @@ class User(models.Model):
     # GENERATED ALWAYS AS IDENTITY: the database assigns it, Django never sends it.
     id: models.BigAutoField[int, int] = models.BigAutoField(primary_key=True)
     # Lengths, the case-insensitive unique index and the no-control-characters rule are
-    # the database's constraints; the schemas check them first, the database decides last.
+    # the database's constraints; validation checks them first, the database decides last.
     email: models.TextField[str, str] = models.TextField()
     name: models.TextField[str, str] = models.TextField()
     # Set by the database's defaults and triggers. A db_default leaves the column out of
