@@ -1,19 +1,20 @@
 """The application factory: the only place where the app is wired."""
 
 import itertools
-from pathlib import Path
+from importlib.resources import files
 
 import yaml
 from sanic import DefaultSanic, Sanic
 
 from . import db, problems
 from .problems import LimitedRequest
-from .routes import service, users
+from .routes import bp
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
-# The contract, served as the OpenAPI document; a copied-out starter takes the file along.
-CONTRACT = Path(__file__).resolve().parents[3] / "shared_contract" / "openapi.yaml"
+# Sanic generates no OpenAPI document, so the contract itself is served: package data, a
+# copy of shared_contract/openapi.yaml.
+CONTRACT = files(__package__) / "openapi.yaml"
 
 # The factory may run more than once in one process (tests, tooling); each server worker is
 # a process of its own, whose one app is its first. See create_app.
@@ -40,8 +41,7 @@ def create_app(*, settings: Settings | None = None) -> DefaultSanic:
     # Sanic loads sanic-ext by itself whenever it is installed; this app does not use it.
     app.config.AUTO_EXTEND = False
     app.ctx.openapi = yaml.safe_load(CONTRACT.read_text())
-    app.blueprint(users)
-    app.blueprint(service)
+    app.blueprint(bp)
     problems.register(app)
     db.register(app, settings)
     return app

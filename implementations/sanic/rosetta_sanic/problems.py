@@ -1,14 +1,17 @@
 """Every error as RFC 9457 problem details, mapped in this one module.
 
 SanicException              rendered with its own status_code, message and headers
+ +-- BadRequest             Sanic's 400 (a request it cannot parse)
+ |    +-- MalformedBodyError 400, a body that is not JSON
  +-- NotFound               Sanic's 404 (no route)
- |    +-- UserNotFound      404
+ |    +-- UserNotFoundError 404
+ +-- EmailTakenError        409, the unique index on lower(email) decided
  +-- MethodNotAllowed       Sanic's 405, with Allow from the router
  +-- PayloadTooLarge        413 (REQUEST_MAX_SIZE; counted by LimitedRequest under ASGI)
- +-- BadRequest             400: Sanic's (a request it cannot parse), a body not JSON
- +-- UnsupportedMediaType   415
+ +-- UnsupportedMediaTypeError 415
+ +-- ConstraintViolationError 422, a check constraint decided
 pydantic.ValidationError    422 (rules)
-tortoise IntegrityError     409 (the database's unique index decided), 422 (check constraint)
+tortoise IntegrityError     becomes EmailTakenError or ConstraintViolationError
 connection errors           503
 anything else               500, with no detail of the failure
 """
@@ -20,7 +23,13 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from pydantic import ValidationError
 from sanic import DefaultSanic, HTTPResponse, Request, json
 from sanic.constants import HTTP_METHODS
-from sanic.exceptions import MethodNotAllowed, NotFound, PayloadTooLarge, SanicException
+from sanic.exceptions import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    SanicException,
+)
 from sanic.log import error_logger
 from tortoise.exceptions import DBConnectionError, IntegrityError
 
@@ -58,14 +67,32 @@ def problem(
     return json(body, status, headers=headers, content_type="application/problem+json")
 
 
-class UserNotFound(NotFound):
+class MalformedBodyError(BadRequest):
+    message = "The body is not valid JSON (or is empty)."
+
+
+class UserNotFoundError(NotFound):
     def __init__(self, user_id: object) -> None:
         super().__init__(f"No user has the id {user_id}.")
 
 
-class UnsupportedMediaType(SanicException):
+class EmailTakenError(SanicException):
+    status_code = 409
+    message = "Another user already has this email address."
+
+
+class UnsupportedMediaTypeError(SanicException):
     status_code = 415
     message = "The body must be sent as application/json."
+
+
+class ConstraintViolationError(SanicException):
+    status_code = 422
+    message = "The database refused the value."
+
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__()
+        self.errors = errors
 
 
 class LimitedRequest(Request):
@@ -103,6 +130,16 @@ def field_errors(exc: ValidationError) -> FieldErrors:
     return [{"field": field, "message": message} for field, message in errors.items()]
 
 
+def integrity_problem(exc: IntegrityError) -> SanicException:
+    """The one place where the database's verdict on a write becomes a problem."""
+    cause = exc.__cause__
+    if isinstance(cause, asyncpg.UniqueViolationError):
+        return EmailTakenError()
+    constraint = str(getattr(cause, "constraint_name", "") or "")
+    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
+    return ConstraintViolationError([{"field": field, "message": f"violates {constraint}"}])
+
+
 def allowed_methods(request: Request) -> str:
     """The methods the router would take on this path. sanic-routing names them in its 405
     only for a path with a single route; `/users/<id>` has one route per method."""
@@ -124,7 +161,8 @@ async def on_sanic_exception(request: Request, exc: Exception) -> HTTPResponse:
     headers = dict(exc.headers)
     if isinstance(exc, MethodNotAllowed):
         headers["Allow"] = allowed_methods(request)
-    return problem(exc.status_code, str(exc), headers=headers)
+    errors = exc.errors if isinstance(exc, ConstraintViolationError) else None
+    return problem(exc.status_code, str(exc), errors=errors, headers=headers)
 
 
 async def on_validation_error(request: Request, exc: Exception) -> HTTPResponse:
@@ -133,14 +171,8 @@ async def on_validation_error(request: Request, exc: Exception) -> HTTPResponse:
 
 
 async def on_integrity_error(request: Request, exc: Exception) -> HTTPResponse:
-    """The one place where the database's verdict on a write becomes a problem."""
-    cause = exc.__cause__
-    if isinstance(cause, asyncpg.UniqueViolationError):
-        return problem(409, "Another user already has this email address.")
-    constraint = str(getattr(cause, "constraint_name", "") or "")
-    field = "email" if "email" in constraint else "name" if "name" in constraint else "body"
-    errors = [{"field": field, "message": "violates " + constraint}]
-    return problem(422, "The database refused the value.", errors=errors)
+    assert isinstance(exc, IntegrityError)
+    return await on_sanic_exception(request, integrity_problem(exc))
 
 
 async def on_database_unreachable(request: Request, exc: Exception) -> HTTPResponse:

@@ -1,4 +1,4 @@
-"""Request and response models: the rules of shared_contract/, in Pydantic."""
+"""Request and response models: the rules of the contract, in Pydantic."""
 
 import re
 from datetime import UTC, datetime
@@ -17,6 +17,8 @@ from pydantic import (
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
+BIGINT_MAX = 2**63 - 1
 
 
 def no_control_characters(value: str) -> str:
@@ -32,9 +34,9 @@ def not_blank(value: str) -> str:
 
 
 def decimal_integer(value: object) -> object:
-    """Query strings must be plain decimal integers; Pydantic would also take "2.0" or "+2"."""
-    if isinstance(value, str) and not value.removeprefix("-").isdecimal():
-        raise ValueError("must be a whole number")
+    """Query values arrive as strings; Pydantic would also take "2.0" or " 2" as 2."""
+    if isinstance(value, str) and not DECIMAL_INTEGER.fullmatch(value):
+        raise ValueError("must be a decimal integer")
     return value
 
 
@@ -54,9 +56,8 @@ Name = Annotated[
     AfterValidator(no_control_characters),
     AfterValidator(not_blank),
 ]
-Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 QueryInt = Annotated[int, BeforeValidator(decimal_integer)]
-BIGINT_MAX = 2**63 - 1
+Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 
 
 class UserCreate(BaseModel):
@@ -102,6 +103,5 @@ class ListParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: QueryInt = Field(default=20, ge=1, le=100)
-    # Postgres takes no OFFSET beyond a bigint: past it, 422 rather than a database error.
     offset: QueryInt = Field(default=0, ge=0, le=BIGINT_MAX)
     email: Email | None = None
