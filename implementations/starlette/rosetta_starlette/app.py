@@ -14,8 +14,8 @@ from .routes import State, routes
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
-# Starlette generates no OpenAPI document worth serving, so the contract itself is served:
-# package data, a copy of shared_contract/openapi.yaml.
+# Starlette generates no OpenAPI document worth serving, so the contract itself is served,
+# from the package.
 CONTRACT = files(__package__) / "openapi.yaml"
 
 
