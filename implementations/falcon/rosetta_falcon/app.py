@@ -15,8 +15,7 @@ from .schemas import JSONHandler
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
-# Falcon generates no OpenAPI document, so the contract itself is served: package data, a
-# copy of shared_contract/openapi.yaml.
+# Falcon generates no OpenAPI document, so the contract itself is served, from the package.
 CONTRACT = files(__package__) / "openapi.yaml"
 
 
