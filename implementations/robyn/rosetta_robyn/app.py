@@ -11,7 +11,7 @@ from .routes import routes
 from .settings import Settings
 
 # Robyn's generator cannot describe this service (see the README), so the contract itself is
-# served: package data, a copy of shared_contract/openapi.yaml.
+# served, from the package.
 CONTRACT = files(__package__) / "openapi.yaml"
 
 
