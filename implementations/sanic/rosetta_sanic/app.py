@@ -12,8 +12,7 @@ from .routes import bp
 from .settings import Settings
 
 MAX_BODY_SIZE = 1024 * 1024
-# Sanic generates no OpenAPI document, so the contract itself is served: package data, a
-# copy of shared_contract/openapi.yaml.
+# Sanic generates no OpenAPI document, so the contract itself is served, from the package.
 CONTRACT = files(__package__) / "openapi.yaml"
 
 # The factory may run more than once in one process (tests, tooling); each server worker is
