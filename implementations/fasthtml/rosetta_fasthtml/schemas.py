@@ -82,10 +82,11 @@ def rfc3339(value: datetime) -> str:
 
 class UserId(int):
     """A path's `{id}`. FastHTML casts a path parameter by calling its annotation and answers
-    404 when that raises: what the contract wants for an id that names no user."""
+    404 when that raises: what the contract wants for an id that names no user. ASCII
+    digits, no leading zero, 1 to BIGINT_MAX."""
 
     def __new__(cls, value: str) -> Self:
-        if bounded_integer(value, 1, BIGINT_MAX) is None:
+        if value.startswith("0") or bounded_integer(value, 1, BIGINT_MAX) is None:
             raise ValueError("no user has this id")
         return super().__new__(cls, value)
 
