@@ -30,11 +30,9 @@ def create_app(settings: Settings | None = None) -> Robyn:
 
     app.startup_handler(open_pool)
     app.shutdown_handler(close_pool)
-    # Robyn binds the exception handler to each route as the route is added: it comes first.
-    app.exception(problems.on_exception)
+    problems.register(app, routes)
     for method, path, handler in routes:
         app.add_route(method, path, handler)
-    app.after_request()(problems.on_robyn_errors(routes))
     return app
 
 

@@ -20,7 +20,7 @@ from http import HTTPStatus
 
 import asyncpg  # type: ignore[import-untyped]
 import msgspec
-from robyn import Request, Response
+from robyn import Request, Response, Robyn
 
 from .schemas import FieldError, Problem, ValidationProblem, json_response
 
@@ -188,3 +188,9 @@ def matches(route: str, path: str) -> bool:
         part.startswith(":") or part == segment
         for part, segment in zip(expected, given, strict=True)
     )
+
+
+def register(app: Robyn, routes: Sequence[tuple[str, str, object]]) -> None:
+    """Before the routes are added: Robyn binds the exception handler to each as it comes."""
+    app.exception(on_exception)
+    app.after_request()(on_robyn_errors(routes))
