@@ -180,6 +180,9 @@ def parser() -> argparse.ArgumentParser:
     from rosetta import reading  # `compare` and `site`, reading the implementations side by side
 
     reading.add_parsers(commands)
+    from rosetta import new  # `new`: a standalone starter from one implementation
+
+    new.add_parser(commands)
     return top
 
 

@@ -1,0 +1,299 @@
+"""`rosetta new`, proven the way cookiecutter-django proves its template: for every
+registered implementation, generate a starter, install it from its own lock, run its own
+tests on a fresh database, and find nothing in it that points back at this repository.
+Mistakes in the arguments are one-line errors that write nothing.
+
+The generation test makes all the starters at once (a thread per implementation, each
+driving `rosetta new`, `uv sync --locked` and `uv run pytest` in subprocesses). It is the
+slow one; while iterating, deselect it with `-k 'not generated'`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rosetta import cli, database, new, registry, servers
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # the monorepo's tools: rosetta, check-jsonschema, hadolint
+PACKAGE = "users_service"
+PROBLEM_BASE = "https://users.example.org/problems/"  # not the default: shows it is rewritten
+# What no line of a starter may hold: paths and names that only mean something here.
+MONOREPO_MENTIONS = re.compile(
+    "|".join(
+        [
+            *map(re.escape, ("implementations/", "shared_contract", "../", str(ROOT))),
+            *map(re.escape, ("db/schema.sql", "rosetta serve", registry.GROUP, new.PROBLEM_BASE)),
+            r"^\s*(from|import) (rosetta|conftest|conformance)\b",  # the tooling, the suite
+            rf"\brosetta[_-]({'|'.join(map(re.escape, registry.names()))})\b",
+        ]
+    )
+)
+IGNORED = {".venv", "__pycache__", ".pytest_cache"}
+
+
+def rosetta_new(*args: str) -> int:
+    """`rosetta new ARGS` in this process; its exit status."""
+    try:
+        return cli.main(["new", *args])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+# --- mistakes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["nope", "{dir}"], "no implementation named 'nope'", id="unknown-impl"),
+        pytest.param(
+            ["flask", "{dir}", "--package", "users-service"], "not a valid package", id="dash"
+        ),
+        pytest.param(["flask", "{dir}", "--package", "1users"], "not a valid package", id="digit"),
+        pytest.param(["flask", "{dir}", "--package", "class"], "not a valid package", id="keyword"),
+        pytest.param(["flask", "{dir}", "--package", "tests"], "test folder", id="tests"),
+        pytest.param(["flask", "{dir}", "--package", "json"], "standard library", id="stdlib"),
+        pytest.param(["flask", "{dir}", "--package", "werkzeug"], "module of", id="a-dependency"),
+        pytest.param(["flask", "{parent}/flask"], "module of", id="derived-shadows-flask"),
+        pytest.param(["flask", "{parent}/2026"], "no package name follows", id="derived-digits"),
+        pytest.param(
+            ["flask", "{dir}", "--problem-base", "https://x.example/problems"],
+            "must be an http(s) URL ending in '/'",
+            id="base-without-slash",
+        ),
+        pytest.param(
+            ["flask", "{dir}", "--problem-base", "urn:problems/"],
+            "must be an http(s) URL",
+            id="base-not-http",
+        ),
+    ],
+)
+def test_new_mistakes_are_one_line_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    parent = tmp_path / "work"
+    parent.mkdir()
+    argv = [a.format(dir=parent / "svc", parent=parent) for a in args]
+    assert rosetta_new(*argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rosetta: "), err
+    assert message in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert list(parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("existing", ["file-inside", "a-file"])
+def test_new_refuses_what_exists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], existing: str
+) -> None:
+    target = tmp_path / "svc"
+    if existing == "a-file":
+        target.write_text("mine")
+    else:
+        target.mkdir()
+        (target / "notes.txt").write_text("mine")
+    before = sorted(tmp_path.rglob("*"))
+    assert rosetta_new("flask", str(target)) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"rosetta: {target} already exists and is not an empty folder"
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_new_failing_late_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after files were written (here, `uv lock`) removes the staging folder."""
+
+    def fail(stage: Path) -> None:
+        assert (stage / "pyproject.toml").exists()
+        raise new.GenerationError("uv lock failed in the starter: no network")
+
+    monkeypatch.setattr(new, "lock", fail)
+    assert rosetta_new("flask", str(tmp_path / "svc")) == 1
+    assert capsys.readouterr().err.strip() == "rosetta: uv lock failed in the starter: no network"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("folder", "package"),
+    [("svc", "svc"), ("users-service", "users_service"), ("My Service.v2", "my_service_v2")],
+)
+def test_new_derives_the_package_from_the_folder(folder: str, package: str) -> None:
+    assert new.derive_package(Path("/tmp", folder)) == package
+
+
+# --- generation ------------------------------------------------------------------------
+
+
+@dataclass
+class Starter:
+    """One implementation's starter, as generated and tested here."""
+
+    impl: registry.Implementation
+    path: Path
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+
+def starter_env() -> dict[str, str]:
+    """This machine's environment, less what points into the monorepo's test run; the
+    starter's tests get the run's PostgreSQL server as theirs."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "ROSETTA_", "UV_PROJECT"))
+        and k not in {"VIRTUAL_ENV", "PYTHONPATH", "DATABASE_URL"}
+    }
+    return {**env, "UV_PYTHON_DOWNLOADS": "never", "DATABASE_URL": database.admin_url()}
+
+
+def run(starter: Starter, step: str, argv: list[str], cwd: Path, timeout: float) -> bool:
+    try:
+        done = subprocess.run(
+            argv, cwd=cwd, env=starter_env(), capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        starter.failures.append(f"{step}: no answer in {timeout:.0f} s")
+        return False
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr)[-3000:]
+        starter.failures.append(f"{step} exited {done.returncode}:\n{output}")
+    return done.returncode == 0
+
+
+def text_files(root: Path) -> Iterator[tuple[Path, str]]:
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not IGNORED & set(path.relative_to(root).parts):
+            try:
+                yield path, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+
+
+def mentions(root: Path) -> list[str]:
+    """Every line of the starter that names a path or name of the monorepo."""
+    found = []
+    for path, text in text_files(root):
+        if path.name == "uv.lock":
+            continue  # uv's own record of the resolution
+        for number, line in enumerate(text.splitlines(), 1):
+            if hit := MONOREPO_MENTIONS.search(line):
+                where = f"{path.relative_to(root)}:{number}"
+                found.append(f"{where}: {hit.group()!r} in {line.strip()[:120]}")
+    return found
+
+
+def results_of(report: Path) -> tuple[dict[str, int], list[str]]:
+    """The counts of a JUnit report, and the reasons of its skips (xfails apart)."""
+    suite = ET.parse(report).getroot()
+    suite = suite if suite.tag == "testsuite" else suite[0]
+    counts = {key: int(suite.get(key, 0)) for key in ("tests", "failures", "errors", "skipped")}
+    skips = [
+        skipped.get("message", "")
+        for skipped in suite.iter("skipped")
+        if skipped.get("type") != "pytest.xfail"
+    ]
+    return counts, skips
+
+
+def locked_versions(lock: Path) -> dict[str, set[str]]:
+    versions: dict[str, set[str]] = {}
+    for package in tomllib.loads(lock.read_text())["package"]:
+        versions.setdefault(package["name"], set()).add(package.get("version", ""))
+    return versions
+
+
+def check_files(starter: Starter) -> None:
+    """What the starter holds, read statically."""
+    root, impl = starter.path, starter.impl
+    starter.failures += [f"mentions the monorepo: {line}" for line in mentions(root)]
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    if pyproject["project"]["name"] != PACKAGE.replace("_", "-"):
+        starter.failures.append(f"distribution {pyproject['project']['name']}")
+    if "entry-points" in pyproject["project"]:
+        starter.failures.append("pyproject.toml keeps entry points")
+    here = locked_versions(ROOT / "uv.lock")
+    for name, versions in locked_versions(root / "uv.lock").items():
+        if name != pyproject["project"]["name"] and not versions <= here.get(name, set()):
+            starter.failures.append(f"uv.lock has {name} {versions}, the monorepo {here.get(name)}")
+    if (root / ".python-version").read_text().strip() != new.PYTHON:
+        starter.failures.append(".python-version is not 3.11")
+    argv = servers.command(impl, impl.servers[0], new.HOST, new.PORT, new.WORKERS)
+    expected = [Path(argv[0]).name, *(re.sub(r"\brosetta_\w+?\b", PACKAGE, a) for a in argv[1:])]
+    cmd = next(
+        line for line in (root / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
+    )
+    if yaml.safe_load(cmd.removeprefix("CMD")) != expected:
+        starter.failures.append(f"Dockerfile {cmd}, expected {expected}")
+    compose = yaml.safe_load((root / "compose.yaml").read_text())["services"]
+    if compose["schema"]["command"] != ["python", "-m", f"{PACKAGE}.migrate"]:
+        starter.failures.append(f"compose's schema step runs {compose['schema']['command']}")
+    service = compose[PACKAGE.replace("_", "-")]
+    if service["depends_on"]["schema"]["condition"] != "service_completed_successfully":
+        starter.failures.append("the service does not wait for the schema step")
+
+
+def prove(impl: registry.Implementation, workspace: Path) -> Starter:
+    """Generate, install and test one starter; what went wrong, with the time it took."""
+    starter = Starter(impl, workspace / impl.name)
+    report = workspace / f"{impl.name}.xml"
+    started = time.monotonic()
+    generate = [str(BIN / "rosetta"), "new", impl.name, str(starter.path)]
+    generate += ["--package", PACKAGE, "--problem-base", PROBLEM_BASE]
+    if run(starter, "rosetta new", generate, workspace, 120) and run(
+        starter, "uv sync --locked", ["uv", "sync", "--locked", "--quiet"], starter.path, 300
+    ):
+        check_files(starter)
+        compose = ["--builtin-schema", "vendor.compose-spec", "compose.yaml"]
+        run(starter, "compose.yaml", [str(BIN / "check-jsonschema"), *compose], starter.path, 60)
+        run(starter, "Dockerfile", [str(BIN / "hadolint"), "Dockerfile"], starter.path, 60)
+        # xunit1: the round-trip checks record their counts as properties.
+        pytest_argv = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
+        pytest_argv += [f"--junitxml={report}", "-o", "junit_family=xunit1"]
+        run(starter, "uv run pytest", pytest_argv, starter.path, 900)
+    if report.exists():
+        counts, skips = results_of(report)
+        if counts["tests"] < 100:
+            starter.failures.append(f"only {counts['tests']} tests ran")
+        starter.failures += [f"skipped: {reason}" for reason in skips if not missing_tool(reason)]
+    starter.seconds = time.monotonic() - started
+    return starter
+
+
+def missing_tool(reason: str) -> bool:
+    """A skip for a system package this machine lacks (Chromium, say), allowed outside CI."""
+    return "CI" not in os.environ and bool(re.search(r"(apt-get|brew) install", reason))
+
+
+@pytest.mark.timeout(1800)
+def test_generated_starters_pass_their_own_tests(tmp_path: Path) -> None:
+    """Every implementation's starter installs from its lock and passes its own tests, with
+    nothing skipped, and nothing in it names the monorepo."""
+    impls = list(registry.implementations().values())
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(impls)) as pool:
+        starters = list(pool.map(lambda impl: prove(impl, tmp_path), impls))
+    wall = time.monotonic() - started
+    print(f"\n{len(starters)} starters in {wall:.0f} s:")
+    for starter in starters:
+        print(
+            f"  {starter.impl.name:12} {starter.seconds:5.0f} s  {len(starter.failures)} problems"
+        )
+    failed = {s.impl.name: s.failures for s in starters if s.failures}
+    assert not failed, "\n\n".join(
+        f"== {name}\n" + "\n".join(problems) for name, problems in failed.items()
+    )
