@@ -123,7 +123,8 @@ def integrity_problem(exc: IntegrityError) -> JsonResponse:
 
 class ProblemMiddleware(MiddlewareMixin):
     """Turns the exceptions a view raises into problems; anything unknown goes on to
-    Django, which answers with handler500."""
+    Django, which answers with handler500. With no process_request or process_response,
+    it costs no thread hop under ASGI."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, ProblemError):

@@ -68,9 +68,8 @@ DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
 
 INSTALLED_APPS = ["rosetta_django"]
-# Under ASGI, Django runs a middleware's process_request and process_response in a thread
-# (a hop each way); ProblemMiddleware has neither, only process_exception. Hence no
-# SecurityMiddleware: its headers are for browsers loading pages, not for this JSON API.
+# No SecurityMiddleware: under ASGI its process_request and process_response cost a thread
+# hop each, and its headers are for browsers loading pages, not for this JSON API.
 MIDDLEWARE = ["rosetta_django.problems.ProblemMiddleware"]
 ROOT_URLCONF = "rosetta_django.urls"
 WSGI_APPLICATION = "rosetta_django.wsgi.application"

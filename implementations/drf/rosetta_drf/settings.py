@@ -68,8 +68,8 @@ DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
 
 INSTALLED_APPS = ["rest_framework", "drf_spectacular", "rosetta_drf"]
-# No SecurityMiddleware, as in the async siblings (where it costs two thread hops per
-# request): its headers are for browsers loading pages, not for this JSON API.
+# No SecurityMiddleware: under ASGI its process_request and process_response cost a thread
+# hop each, and its headers are for browsers loading pages, not for this JSON API.
 MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "rosetta_drf.urls"
 WSGI_APPLICATION = "rosetta_drf.wsgi.application"

@@ -165,7 +165,8 @@ def restate_method_not_allowed(response: HttpResponseBase) -> HttpResponseBase:
 @sync_and_async_middleware
 def method_not_allowed(get_response: Callable[[HttpRequest], Any]) -> Callable[..., Any]:
     """Ninja answers a method a path does not have itself, in plain text and past its
-    exception handlers; this middleware restates that answer as a problem."""
+    exception handlers; this middleware restates that answer as a problem (a coroutine
+    under ASGI, so no thread hop)."""
     if iscoroutinefunction(get_response):
 
         async def async_middleware(request: HttpRequest) -> HttpResponseBase:
