@@ -108,8 +108,12 @@ def glossary_name_errors(folder: Path) -> list[str]:
     factory = top_level(package(folder) / "app.py").get("create_app")
     if not isinstance(factory, ast.FunctionDef):
         return [*errors, "no function create_app in app.py"]
-    arguments = factory.args.args
-    if [a.arg for a in arguments] != ["settings"] or len(factory.args.defaults) != 1:
+    # One parameter, `settings`, defaulting to None; keyword-only where the server passes
+    # arguments of its own (Sanic's `--factory`).
+    arguments = factory.args
+    names = [a.arg for a in [*arguments.args, *arguments.kwonlyargs]]
+    defaults = [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]
+    if names != ["settings"] or len(defaults) != 1:
         errors.append("create_app does not take (settings=None)")
     return errors
 

@@ -28,8 +28,8 @@ the app its settings; under a server, the app reads them from the environment
 
 - With `"settings"` (the `module:Class` of the implementation's settings object), the
   harness builds `Settings(database_url=..., database_pool_size=...)` and calls the factory
-  with it: `create_app(settings)`. The factory called with no argument must build the same
-  object from the environment (that is what the servers do).
+  with it, by keyword: `create_app(settings=settings)`. The factory called with no argument
+  must build the same object from the environment (that is what the servers do).
 - Without it (the Django family, whose settings object is Django's settings module), the
   harness puts `DATABASE_URL` and `DATABASE_POOL_SIZE` into `os.environ`, as a server's
   environment would, and imports the app (calling the factory with no argument if it is one).
@@ -117,7 +117,8 @@ class Implementation:
         settings = _attribute(self.settings)(
             database_url=database_url, database_pool_size=database_pool_size
         )
-        return cast(Callable[[Any], Any], _attribute(self.app))(settings)
+        # By keyword: Sanic's `sanic --factory` passes its own arguments positionally.
+        return cast(Callable[..., Any], _attribute(self.app))(settings=settings)
 
 
 def _attribute(reference: str) -> Any:

@@ -8,4 +8,5 @@ implementation = {
     "data_layer": "Tortoise ORM + asyncpg",
     "servers": ["sanic", "uvicorn"],
     "app": "rosetta_sanic.app:create_app",
+    "settings": "rosetta_sanic.settings:Settings",
 }
