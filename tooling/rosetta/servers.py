@@ -82,6 +82,23 @@ def _robyn(impl: Implementation, host: str, port: int, workers: int) -> list[str
             "--processes", str(workers), "--workers", "2", "--log-level", "WARN"]  # fmt: skip
 
 
+def _aiohttp(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # aiohttp's own server, web.run_app, started by the package's __main__: one process,
+    # as aiohttp's docs deploy it standalone; gunicorn's aiohttp worker runs several.
+    if workers > 1:
+        raise ServerError("aiohttp's run_app is one process: gunicorn-aiohttp runs several")
+    package = _app(impl, "native").split(":")[0].split(".")[0]
+    return ["python", "-m", package, "--host", host, "--port", str(port)]
+
+
+def _gunicorn_aiohttp(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # The same aiohttp server in gunicorn's pre-fork workers (aiohttp's GunicornWebWorker);
+    # keep-alive and the graceful stop as the gthread workers have them.
+    return ["gunicorn", _call(impl, "native"), "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--worker-class", "aiohttp.GunicornWebWorker",
+            "--keep-alive", "5", "--graceful-timeout", "5"]  # fmt: skip
+
+
 SERVERS: dict[str, Command] = {
     "uvicorn": _uvicorn,
     "granian": _granian,
@@ -89,6 +106,8 @@ SERVERS: dict[str, Command] = {
     "hypercorn": _hypercorn,
     "sanic": _sanic,
     "robyn": _robyn,
+    "aiohttp": _aiohttp,
+    "gunicorn-aiohttp": _gunicorn_aiohttp,
 }
 
 
