@@ -5,7 +5,7 @@ implementation = {
     "framework": "aiohttp",
     "interface": "native",
     "validation": "attrs + cattrs",
-    "data_layer": "Piccolo (asyncpg)",
+    "data_layer": "Piccolo + asyncpg",
     "servers": ["aiohttp", "gunicorn-aiohttp"],
     "app": "rosetta_aiohttp.app:create_app",
     "settings": "rosetta_aiohttp.settings:Settings",
