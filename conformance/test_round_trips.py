@@ -24,6 +24,9 @@ from conformance.support import CreateUser, Service, unique_email
 
 User = dict[str, Any]
 README = CONTRACT.with_name("README.md")
+# The root README's matrix shows the counts of these, in this order (`GET/list/POST/...`).
+MATRIX = CONTRACT.parents[1] / "README.md"
+MATRIX_OPERATIONS = ("get_user", "list_users", "create_user", "update_user", "delete_user")
 WARM_UP = 30  # enough to pass psycopg's prepare threshold (5) on each of 4 pooled connections
 MEASURED = 3
 
@@ -91,6 +94,19 @@ def budget(data_layer: str, operation: str) -> int:
     return session if any(stack in data_layer for stack in SESSION_STACKS) else plain
 
 
+def matrix_counts(name: str) -> dict[str, int] | None:
+    """The round trips the README's matrix shows for an implementation (None: no row, as
+    in a starter's README)."""
+    if not MATRIX.exists() or "<!-- matrix: begin -->" not in (text := MATRIX.read_text()):
+        return None
+    block = text.partition("<!-- matrix: begin -->")[2].partition("<!-- matrix: end -->")[0]
+    for line in block.splitlines():
+        if line.startswith(f"| [{name}]"):
+            cell = next(c for c in line.split("|") if re.fullmatch(r" [0-9/]+ ", c))
+            return dict(zip(MATRIX_OPERATIONS, map(int, cell.split("/")), strict=True))
+    return None
+
+
 def spread(counts: list[int]) -> str:
     low, high = min(counts), max(counts)
     return str(low) if low == high else f"{low}-{high}"
@@ -131,6 +147,10 @@ def test_round_trips_within_budget(
     allowed = budget(target.impl.data_layer, operation)
     position, measured = list(OPERATIONS).index(operation), f"{op.label} {spread(counts)}"
     record_property("round_trips", (target.id, position, measured))
+    shown = matrix_counts(target.impl.name) or {}
+    assert shown.get(operation, max(counts)) == max(counts), (
+        f"{op.label}: {spread(counts)} round trips, the README's matrix says {shown[operation]}"
+    )
     assert max(counts) <= allowed, (
         f"{op.label}: {spread(counts)} round trips, budget {allowed} ({target.impl.data_layer})"
     )

@@ -44,6 +44,7 @@ CONTRACT = REPO_ROOT / "shared_contract" / "openapi.yaml"
 PINS = REPO_ROOT / "pyproject.toml"
 BENCH = REPO_ROOT / "bench" / "results"
 MATRIX = ("<!-- matrix: begin -->", "<!-- matrix: end -->")
+ROUND_TRIPS = "round trips (get/list/post/patch/delete)"  # the matrix column, lower-cased
 PYGMENTS_STYLE = "default"
 SCENARIOS = ("get", "list", "create", "mixed")
 
@@ -394,6 +395,8 @@ class Site:
                     "conformance": matrix.get(impl.name, {}).get(
                         "conformance", "not in the README"
                     ),
+                    # counted by conformance/test_round_trips.py
+                    "round_trips": matrix.get(impl.name, {}).get(ROUND_TRIPS, ""),
                     "lines_of_code": sum(m.lines_of_code for m in package.modules.values()),
                     "dependencies": len(dependencies(package)),
                 }
