@@ -99,6 +99,14 @@ def _gunicorn_aiohttp(impl: Implementation, host: str, port: int, workers: int) 
             "--keep-alive", "5", "--graceful-timeout", "5"]  # fmt: skip
 
 
+def _tornado(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # Tornado's own HTTPServer, started by the package's __main__ (its limits are set
+    # there); the processes are forked by Tornado and share the socket.
+    package = _app(impl, "native").split(":")[0].split(".")[0]
+    return ["python", "-m", package, "--host", host, "--port", str(port),
+            "--processes", str(workers), "--no-access-log"]  # fmt: skip
+
+
 SERVERS: dict[str, Command] = {
     "uvicorn": _uvicorn,
     "granian": _granian,
@@ -108,6 +116,7 @@ SERVERS: dict[str, Command] = {
     "robyn": _robyn,
     "aiohttp": _aiohttp,
     "gunicorn-aiohttp": _gunicorn_aiohttp,
+    "tornado": _tornado,
 }
 
 
