@@ -376,7 +376,15 @@ def uv() -> str:
 
 def provenance(plan: Plan) -> dict[str, Any]:
     """The commit the starter came from, and whether what it was made of had local changes."""
-    inputs = [plan.member, SUITE, SCHEMA, CONTRACT, TEMPLATES, ROOT / "pyproject.toml"]
+    inputs = [
+        plan.member,
+        SUITE,
+        SCHEMA,
+        CONTRACT,
+        TEMPLATES,
+        Path(__file__),
+        ROOT / "pyproject.toml",
+    ]
     try:
         commit = output("git", "-C", str(ROOT), "rev-parse", "HEAD").strip()
         status = output("git", "-C", str(ROOT), "status", "--porcelain", "--", *map(str, inputs))
@@ -579,11 +587,14 @@ def add_parser(commands: Any) -> None:
         help="write a standalone, pinned, tested project from one implementation",
         description=__doc__.split("\n\n")[0],
     )
-    new.add_argument("impl", help="an implementation name (see `rosetta list`)")
-    new.add_argument("dir", help="where to write it: a new or empty folder")
-    new.add_argument("--package", help="its package's name (default: from DIR's name)")
+    new.add_argument("impl", metavar="IMPL", help="an implementation name (see `rosetta list`)")
+    new.add_argument("dir", metavar="DIR", help="where to write it: a new or empty folder")
+    new.add_argument(
+        "--package", metavar="NAME", help="its package's name (default: from DIR's name)"
+    )
     new.add_argument(
         "--problem-base",
+        metavar="URL",
         default=PROBLEM_BASE,
         help=f"the URL problem types start with (default: {PROBLEM_BASE})",
     )
