@@ -401,8 +401,34 @@ def server_argv(plan: Plan, host: str, port: int) -> list[str]:
 
 
 def docstring_summary(path: Path) -> str:
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    return doc.split("\n\n")[0].replace("\n", " ").strip()
+    """The first sentence of a module's docstring."""
+    doc = (ast.get_docstring(ast.parse(path.read_text())) or "").replace("\n", " ")
+    return re.split(r"(?<=\.)\s", doc.strip(), maxsplit=1)[0]
+
+
+def layout(plan: Plan, stage: Path) -> list[tuple[str, str]]:
+    """The starter's files for its README: each module with its docstring's first lines."""
+    package = plan.package
+    rows = [
+        (path.relative_to(stage).as_posix(), docstring_summary(path))
+        for path in sorted((stage / package).rglob("*.py"))
+    ]
+    if (stage / package / "openapi.yaml").exists():
+        rows.append((f"{package}/openapi.yaml", "the OpenAPI document the service serves"))
+    rows += [
+        (f"{package}/schema.sql", "the table, its index and triggers"),
+        (f"{package}/migrate.py", f"`python -m {package}.migrate`: applies schema.sql"),
+        ("tests/conformance/", "the contract (openapi.yaml, README.md) and the checks of it"),
+    ]
+    rows += [
+        (path.relative_to(stage).as_posix(), docstring_summary(path))
+        for path in sorted((stage / "tests").glob("*.py"))
+    ]
+    return [
+        *rows,
+        ("Dockerfile, compose.yaml", "the image; PostgreSQL, the schema step and the service"),
+        ("pyproject.toml, uv.lock", "dependencies, exact pins and the lock; pytest's settings"),
+    ]
 
 
 def environment() -> jinja2.Environment:
@@ -457,14 +483,7 @@ def context(plan: Plan, stage: Path) -> dict[str, Any]:
             arg.replace(str(PORT_PLACEHOLDER), "{port}")
             for arg in server_argv(plan, "127.0.0.1", PORT_PLACEHOLDER)
         ],
-        "modules": {
-            path.relative_to(package_dir).as_posix(): docstring_summary(path)
-            for path in sorted(package_dir.rglob("*.py"))
-        },
-        "own_tests": {
-            path.relative_to(stage).as_posix(): docstring_summary(path)
-            for path in sorted((stage / "tests").glob("*.py"))
-        },
+        "layout": layout(plan, stage),
         "carries_contract": (package_dir / "openapi.yaml").exists(),
         "uses_target": uses_target(stage / "tests" / "conformance"),
         "member_pyproject": member_pyproject,
