@@ -1,14 +1,29 @@
 """The conformance suite's TCP proxy: a cut must end the connections at Postgres too, or
-every implementation keeps its old pool open beside the new one after the 503 test; and
-it counts round trips (ReadyForQuery messages) exactly, however the bytes are split."""
+every implementation keeps its old pool open beside the new one after the 503 test; it
+counts round trips (ReadyForQuery messages) exactly, however the bytes are split; and its
+database faults look to a driver exactly as the real ones do (a refused startup, a
+terminated session idle or busy, a stall that holds bytes and then passes them on)."""
 
+import asyncio
 import struct
+import threading
 import time
+from collections.abc import Callable
 
+import asyncpg  # type: ignore[import-untyped]
 import psycopg
 import pytest
 
-from conformance.proxy import GSSENC_REQUEST, SSL_REQUEST, Framing, RoundTrips, TcpProxy
+from conformance.proxy import (
+    ADMIN_SHUTDOWN,
+    CANNOT_CONNECT_NOW,
+    CRASH_SHUTDOWN,
+    GSSENC_REQUEST,
+    SSL_REQUEST,
+    Framing,
+    RoundTrips,
+    TcpProxy,
+)
 from rosetta.database import admin_url
 
 
@@ -96,3 +111,88 @@ def test_round_trips_of_an_encrypted_connection_are_reported_unreadable() -> Non
     framing.from_client(packet(SSL_REQUEST))
     framing.from_server(b"S" + message(b"Z", b"I"))  # TLS bytes, whatever they look like
     assert (round_trips.count, round_trips.unreadable) == (0, 1)
+
+
+# asyncpg names the error by its SQLSTATE, which is what the implementations map to 503.
+REFUSALS = {
+    ADMIN_SHUTDOWN: asyncpg.AdminShutdownError,
+    CRASH_SHUTDOWN: asyncpg.CrashShutdownError,
+    CANNOT_CONNECT_NOW: asyncpg.CannotConnectNowError,
+}
+
+
+@pytest.mark.parametrize("sqlstate", REFUSALS)
+def test_refused_connections_get_the_sqlstate(sqlstate: str) -> None:
+    proxy = TcpProxy.to_database(admin_url())
+    with proxy:
+        proxy.refuse(sqlstate)
+        with pytest.raises(REFUSALS[sqlstate]):
+            asyncio.run(asyncpg.connect(proxy.route(admin_url()), ssl="prefer"))
+        # libpq negotiates SSL first (refused), then is refused its startup.
+        with pytest.raises(psycopg.OperationalError, match="FATAL"):
+            psycopg.connect(proxy.route(admin_url()), sslmode="prefer")
+        proxy.restore()
+        with psycopg.connect(proxy.route(admin_url())) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def terminated(conn: psycopg.Connection[object], terminate: Callable[[], None]) -> BaseException:
+    """What a query on `conn` raises when `terminate` ends its session while it runs."""
+    timer = threading.Timer(0.3, terminate)
+    timer.start()
+    try:
+        conn.execute("SELECT pg_sleep(5)")
+    except psycopg.Error as exc:
+        return exc
+    finally:
+        timer.join()
+    raise AssertionError("the query was not interrupted")
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["idle", "busy"])
+def test_terminate_ends_a_session_as_postgres_does(busy: bool) -> None:
+    """The proxy's terminate and pg_terminate_backend give the client the same error."""
+    proxy = TcpProxy.to_database(admin_url())
+    with (
+        proxy,
+        psycopg.connect(proxy.route(admin_url()), autocommit=True) as through,
+        psycopg.connect(admin_url(), autocommit=True) as direct,
+        psycopg.connect(admin_url(), autocommit=True) as admin,
+    ):
+
+        def real() -> None:
+            admin.execute("SELECT pg_terminate_backend(%s)", (direct.info.backend_pid,))
+
+        errors = []
+        for conn, terminate in ((through, proxy.terminate), (direct, real)):
+            if busy:
+                errors.append(terminated(conn, terminate))
+                continue
+            terminate()
+            time.sleep(0.2)
+            with pytest.raises(psycopg.Error) as caught:
+                conn.execute("SELECT 1")
+            errors.append(caught.value)
+        ours, theirs = errors
+        assert type(ours) is type(theirs) is psycopg.errors.AdminShutdown
+        assert ours.sqlstate == theirs.sqlstate == ADMIN_SHUTDOWN
+
+
+def test_stall_holds_bytes_until_restored() -> None:
+    proxy = TcpProxy.to_database(admin_url())
+    with proxy, psycopg.connect(proxy.route(admin_url()), autocommit=True) as conn:
+        proxy.stall()
+        answers: list[object] = []
+        query = threading.Thread(
+            target=lambda: answers.append(conn.execute("SELECT 42").fetchone())
+        )
+        query.start()
+        query.join(0.5)
+        assert query.is_alive(), "the query was answered through a stalled proxy"
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.ConnectionTimeout):
+            psycopg.connect(proxy.route(admin_url()), connect_timeout=1)
+        assert time.monotonic() - started >= 1  # timed out, not refused
+        proxy.restore()
+        query.join(5)
+        assert answers == [(42,)]  # held, not lost
