@@ -12,7 +12,7 @@ from .problems import (
     UnsupportedMediaTypeError,
     UserNotFoundError,
     ValidationFailedError,
-    problem,
+    on_http_exception,
 )
 from .schemas import (
     BIGINT_MAX,
@@ -42,13 +42,16 @@ def user_id(request: web.Request) -> int:
 
 
 async def within_limit(request: web.Request) -> web.StreamResponse | None:
-    """The routes' Expect handler, run before the body is read: a body declared over the
-    limit is refused before `100 Continue`, so the client never sends it."""
-    if (request.content_length or 0) > request.client_max_size:
-        return problem(413, f"The body is over the limit of {request.client_max_size} bytes.")
+    """The Expect handler of the routes with a body, run before it is read: a body declared
+    over the limit is refused before `100 Continue`, so the client never sends it. It runs
+    outside the middleware, so its errors are answered here, not raised."""
+    declared = request.content_length or 0
+    if declared > request.client_max_size:
+        too_large = web.HTTPRequestEntityTooLarge(request.client_max_size, declared)
+        return on_http_exception(request, too_large)
     if request.version == HttpVersion11:
         if request.headers["Expect"].lower() != "100-continue":
-            return problem(417, f"Unknown Expect: {request.headers['Expect']}.")
+            return on_http_exception(request, web.HTTPExpectationFailed())
         await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     return None
 
@@ -79,8 +82,9 @@ async def read_json(request: web.Request, model: type[T]) -> T:
 
 
 def read_query(request: web.Request) -> ListParams:
-    """The query as ListParams, the last value of a repeated parameter winning."""
-    return converter.structure(dict(request.query), ListParams)
+    """The query as ListParams; of a repeated parameter, the last value counts (a
+    MultiDict's `dict()` would keep the first)."""
+    return converter.structure(dict(request.query.items()), ListParams)
 
 
 def json_response(content: object, status: int = 200, **kwargs: Any) -> web.Response:
