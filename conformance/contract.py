@@ -22,6 +22,9 @@ LEAKS = re.compile(
     r"|tortoise|django\.|Exception:|<html",
     re.IGNORECASE,
 )
+# The rules on a value that a generated document must state as the contract does.
+RULES = ("pattern", "format", "minLength", "maxLength", "minimum", "maximum",
+         "exclusiveMinimum", "exclusiveMaximum")  # fmt: skip
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -105,18 +108,26 @@ def _resolve(doc: dict[str, Any], node: Any) -> Any:
     return node
 
 
+def _is_null(doc: dict[str, Any], schema: Any) -> bool:
+    return bool(_resolve(doc, schema).get("type") == "null")
+
+
 def schema_summary(doc: dict[str, Any], schema: Any, *, request: bool = False) -> Any:
-    """What two generators must agree on: types, properties and required members; for what
-    a client sends (`request`), also the bounds and whether unknown members are refused."""
+    """What two generators must agree on: types, properties, required members and whether
+    `null` is allowed; for what a client sends (`request`), also the rules on a value
+    (patterns, formats, lengths and bounds) and whether unknown members are refused."""
     schema = _resolve(doc, schema)
     if not isinstance(schema, dict):
         return schema
     for combinator in ("anyOf", "oneOf"):
-        if combinator in schema:  # `X | None` as generators write it: keep X
-            options = [o for o in schema[combinator] if _resolve(doc, o).get("type") != "null"]
+        if combinator in schema:  # `X | None` as generators write it: X, and nullable
+            options = [o for o in schema[combinator] if not _is_null(doc, o)]
             if len(options) == 1:
                 rest = {k: v for k, v in schema.items() if k != combinator}
-                return schema_summary(doc, {**_resolve(doc, options[0]), **rest}, request=request)
+                kept = schema_summary(doc, {**_resolve(doc, options[0]), **rest}, request=request)
+                if len(options) < len(schema[combinator]):
+                    kept["nullable"] = True
+                return kept
     if "allOf" in schema:
         merged: dict[str, Any] = {"properties": {}, "required": []}
         for part in schema["allOf"]:
@@ -126,17 +137,21 @@ def schema_summary(doc: dict[str, Any], schema: Any, *, request: bool = False) -
             merged["required"] += part.get("required", [])
         return schema_summary(doc, merged, request=request)
     kind = schema.get("type")
+    nullable = schema.get("nullable") is True  # OpenAPI 3.0's spelling
     if isinstance(kind, list):
+        nullable = nullable or "null" in kind
         kind = [t for t in kind if t != "null"]
         kind = kind[0] if len(kind) == 1 else sorted(kind)
     summary: dict[str, Any] = {"type": kind}
+    if nullable:
+        summary["nullable"] = True
     if "enum" in schema and len(schema["enum"]) == 1:
         summary["const"] = schema["enum"][0]
     if "const" in schema:
         summary["const"] = schema["const"]
-    for bound in ("minLength", "maxLength", "minimum", "maximum"):
-        if request and bound in schema:
-            summary[bound] = schema[bound]
+    for rule in RULES:
+        if request and rule in schema:
+            summary[rule] = schema[rule]
     if "properties" in schema:
         summary["properties"] = {
             name: schema_summary(doc, prop, request=request)

@@ -1,10 +1,12 @@
 """shared_contract/ is a valid OpenAPI 3.1 document, agrees with its README, and its
 patterns mean the README's rules in words, in Python's `re` and in ECMA-262."""
 
+import copy
 import random
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import regress
@@ -39,6 +41,66 @@ def test_contract_readme_problem_table_matches_the_document() -> None:
     rows = re.findall(r"^\| (\d{3}) \| `([^`]+)` \| `([^`]+)` \|$", README.read_text(), re.M)
     table = {int(status): {"type": type_, "title": title} for status, type_, title in rows}
     assert table == contract.problem_types()
+
+
+def _served(change: Callable[[dict[str, Any]], None]) -> list[str]:
+    """The differences the structural comparison finds in a changed copy of the contract."""
+    served = copy.deepcopy(contract.document())
+    change(served["components"])
+    return contract.differences(contract.summarize(contract.document()), contract.summarize(served))
+
+
+def test_structural_comparison_holds_the_contract_to_itself() -> None:
+    assert _served(lambda components: None) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        pytest.param(
+            lambda c: c["schemas"]["UserUpdate"]["properties"].update(
+                name={"anyOf": [{"$ref": "#/components/schemas/Name"}, {"type": "null"}]}
+            ),
+            "/PATCH /users/{id}/requestBody/schemas/application/json/properties/name/nullable",
+            id="nullable-patch-member",
+        ),
+        pytest.param(
+            lambda c: c["schemas"]["UserPublic"]["properties"]["email"].update(
+                type=["string", "null"]
+            ),
+            "/GET /users/{id}/responses/200/schemas/application/json/properties/email/nullable",
+            id="nullable-response-member",
+        ),
+        pytest.param(
+            lambda c: c["schemas"]["Name"].pop("pattern"),
+            "/POST /users/requestBody/schemas/application/json/properties/name/pattern",
+            id="dropped-pattern",
+        ),
+        pytest.param(
+            lambda c: c["schemas"]["Email"].update(pattern="^[^@\\s]+@[^@\\s]+$"),
+            "/GET /users/parameters/query:email/schema/pattern",
+            id="other-pattern",
+        ),
+        pytest.param(
+            lambda c: c["parameters"]["Offset"]["schema"].pop("format"),
+            "/GET /users/parameters/query:offset/schema/format",
+            id="dropped-format",
+        ),
+        pytest.param(
+            lambda c: c["schemas"]["Name"].update(maxLength=101),
+            "/POST /users/requestBody/schemas/application/json/properties/name/maxLength",
+            id="other-length",
+        ),
+        pytest.param(
+            lambda c: c["parameters"]["Limit"]["schema"].update(maximum=1000),
+            "/GET /users/parameters/query:limit/schema/maximum",
+            id="other-bound",
+        ),
+    ],
+)
+def test_structural_comparison_finds(change: Callable[[dict[str, Any]], None], found: str) -> None:
+    differences = _served(change)
+    assert any(d.startswith(found + ":") for d in differences), differences
 
 
 # --- the patterns mean the rules in words, in Python's `re` and in ECMA-262 ---------------

@@ -11,7 +11,17 @@ from rest_framework import serializers
 
 from rosetta_drf.models import User
 
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+# The contract's patterns, which spell out their classes so that they mean the same in the
+# served document's dialect (ECMA-262) as here: control characters are U+0000-U+001F and
+# U+007F, whitespace is what str.isspace() calls so; `$(?!\n)` ends the string (Python's `$`
+# also matches before a final newline).
+SPACE_OR_CONTROL = (
+    r"\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+)
+EMAIL_PATTERN = (
+    rf"^[^@{SPACE_OR_CONTROL}]{{1,64}}@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+$(?!\n)"
+)
+NAME_PATTERN = rf"^[^\u0000-\u001F\u007F]*[^{SPACE_OR_CONTROL}][^\u0000-\u001F\u007F]*$(?!\n)"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
@@ -45,6 +55,8 @@ NAME_VALIDATORS: list[Callable[[Any], None]] = [
     MaxLengthValidator(100),
     not_blank,
     no_control_characters,
+    # The same rules as one pattern, for the document: the two above name the broken one.
+    RegexValidator(NAME_PATTERN, "must contain a non-whitespace and no control character"),
 ]
 
 

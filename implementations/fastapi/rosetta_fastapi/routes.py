@@ -14,6 +14,7 @@ from .db import SessionDep
 from .problems import UnsupportedMediaTypeError
 from .schemas import (
     BIGINT_MAX,
+    INT64,
     Health,
     ListParams,
     Problem,
@@ -35,7 +36,9 @@ def user_id(value: object) -> object:
     return value
 
 
-UserId = Annotated[int, Path(ge=1, le=BIGINT_MAX), BeforeValidator(user_id)]
+UserId = Annotated[
+    int, Path(ge=1, le=BIGINT_MAX, json_schema_extra=INT64), BeforeValidator(user_id)
+]
 
 
 def require_json(request: Request) -> None:

@@ -33,12 +33,18 @@ from .schemas import (
 )
 
 USER_ID = re.compile(r"[1-9][0-9]{0,18}")
-# Litestar writes bounds into the schema as floats, which cannot hold 2**63 - 1 exactly.
-UserId = Annotated[int, PathParameter(ge=1, le=BIGINT_MAX, schema_extra={"maximum": BIGINT_MAX})]
+# Litestar writes bounds into the schema as floats, which cannot hold 2**63 - 1 exactly,
+# and no format for a bigint.
+BIGINT = {"maximum": BIGINT_MAX, "format": "int64"}
+UserId = Annotated[int, PathParameter(ge=1, le=BIGINT_MAX, schema_extra=BIGINT)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Offset = Annotated[int, QueryParameter(ge=0, le=BIGINT_MAX, schema_extra={"maximum": BIGINT_MAX})]
-# On a union, Litestar keeps the constraints of the parameter, not those inside the union.
-EmailFilter = Annotated[str | None, QueryParameter(max_length=254, pattern=EMAIL_PATTERN)]
+Offset = Annotated[int, QueryParameter(ge=0, le=BIGINT_MAX, schema_extra=BIGINT)]
+# On a union, Litestar keeps the constraints of the parameter, not those inside the union,
+# and documents None as a null: the parameter is absent or a string.
+NOT_NULL = {"oneOf": None, "type": "string"}
+EmailFilter = Annotated[
+    str | None, QueryParameter(max_length=254, pattern=EMAIL_PATTERN, schema_extra=NOT_NULL)
+]
 # The Structs refuse unknown members (forbid_unknown_fields); Litestar's schema does not say so.
 JSONObject = Body(media_type=RequestEncodingType.JSON, schema_extra={"additionalProperties": False})
 # The header create_user sets, for the document: only the type of `value` reaches it.

@@ -10,12 +10,18 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 if TYPE_CHECKING:
     from .db import User
 
-# msgspec checks a string with one pattern and no custom validators, so the rule "no
-# U+0000..U+001F or U+007F" is a lookahead in front of each. It finds a final newline too,
-# which Python's `$` would let through.
-NO_CONTROL_CHARACTERS = r"^(?!.*[\x00-\x1f\x7f])"
-EMAIL_PATTERN = NO_CONTROL_CHARACTERS + r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
-NAME_PATTERN = NO_CONTROL_CHARACTERS + r".*\S"  # at least one character that is not whitespace
+# msgspec checks a string with one pattern and no custom validators: the contract's
+# patterns, which spell out their classes so that they mean the same in the served
+# document's dialect (ECMA-262) as here: control characters are U+0000-U+001F and U+007F,
+# whitespace is what str.isspace() calls so; `$(?!\n)` ends the string (Python's `$` also
+# matches before a final newline).
+SPACE_OR_CONTROL = (
+    r"\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+)
+EMAIL_PATTERN = (
+    rf"^[^@{SPACE_OR_CONTROL}]{{1,64}}@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+$(?!\n)"
+)
+NAME_PATTERN = rf"^[^\u0000-\u001F\u007F]*[^{SPACE_OR_CONTROL}][^\u0000-\u001F\u007F]*$(?!\n)"
 # Query values: Litestar converts them in msgspec's lax mode, which reads "2.0" as 2.
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1

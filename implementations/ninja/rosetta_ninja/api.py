@@ -10,12 +10,14 @@ from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from ninja import NinjaAPI, Path, Status
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.decorators import decorate_view
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.pagination import paginate
 from ninja.parser import Parser
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from rosetta_ninja import problems
 from rosetta_ninja.models import User
@@ -28,6 +30,7 @@ from rosetta_ninja.problems import (
 )
 from rosetta_ninja.schemas import (
     BIGINT_MAX,
+    INT64,
     Email,
     Health,
     Problem,
@@ -104,7 +107,8 @@ api = UsersAPI(
 problems.register(api)
 
 # urls.py's converter decides which paths match; this documents the same range in OpenAPI.
-UserId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+# Ninja's Path takes no json_schema_extra; Pydantic merges the Field's into it.
+UserId = Annotated[int, Path(ge=1, le=BIGINT_MAX), Field(json_schema_extra=INT64)]
 
 
 def responses(*statuses: int) -> dict[int, type[Problem]]:
@@ -114,7 +118,11 @@ def responses(*statuses: int) -> dict[int, type[Problem]]:
 
 @api.get("/users", response={200: list[UserPublic], **responses(422, 503)}, tags=["users"])
 @paginate(UserPagination)
-async def list_users(request: HttpRequest, email: Email | None = None) -> QuerySet[User]:
+async def list_users(
+    request: HttpRequest,
+    # Absent or a string, never null (with a bare `= None`, Ninja adds a null of its own).
+    email: Annotated[Email | SkipJsonSchema[None], Query()] = None,
+) -> QuerySet[User]:
     """List users"""
     users = User.objects.order_by("id")
     if email is not None:

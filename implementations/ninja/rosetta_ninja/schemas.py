@@ -15,11 +15,23 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
 )
+from pydantic.config import JsonDict
 
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+# The contract's patterns, which spell out their classes so that they mean the same in the
+# served document's dialect (ECMA-262) as here: control characters are U+0000-U+001F and
+# U+007F, whitespace is what str.isspace() calls so; `$(?!\n)` ends the string (Python's `$`
+# also matches before a final newline).
+SPACE_OR_CONTROL = (
+    r"\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+)
+EMAIL_PATTERN = (
+    rf"^[^@{SPACE_OR_CONTROL}]{{1,64}}@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+$(?!\n)"
+)
+NAME_PATTERN = rf"^[^\u0000-\u001F\u007F]*[^{SPACE_OR_CONTROL}][^\u0000-\u001F\u007F]*$(?!\n)"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
+INT64: JsonDict = {"format": "int64"}  # what Pydantic does not write for a bigint
 
 
 def no_control_characters(value: str) -> str:
@@ -48,19 +60,22 @@ def rfc3339(value: datetime) -> str:
 
 Email = Annotated[
     str,
-    StringConstraints(max_length=254, pattern=EMAIL_PATTERN),
+    # Compiled: Pydantic then checks the pattern with `re` (its Rust engine has no lookahead).
+    StringConstraints(max_length=254, pattern=re.compile(EMAIL_PATTERN)),
     AfterValidator(no_control_characters),
 ]
 Name = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=100),
+    StringConstraints(min_length=1, max_length=100, pattern=re.compile(NAME_PATTERN)),
     AfterValidator(no_control_characters),
     AfterValidator(not_blank),
 ]
 Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 # The constraints come before the validator, or Pydantic cannot document them.
 Limit = Annotated[int, Field(ge=1, le=100), BeforeValidator(decimal_integer)]
-Offset = Annotated[int, Field(ge=0, le=BIGINT_MAX), BeforeValidator(decimal_integer)]
+Offset = Annotated[
+    int, Field(ge=0, le=BIGINT_MAX, json_schema_extra=INT64), BeforeValidator(decimal_integer)
+]
 
 
 class UserCreate(Schema):
