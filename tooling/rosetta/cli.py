@@ -154,11 +154,16 @@ def parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench",
         help="measure every implementation under the same database-backed load (needs wrk)",
+        description="Measure every implementation under the same database-backed load (needs"
+        " wrk); write latest.json, latest.md and latest.svg: requests/s against a"
+        " framework-free ceiling, granian against uvicorn, whether a target given twice agrees"
+        " with itself, and the throughput claims of a 2026 guide.",
     )
     bench.add_argument(
         "--impl",
         default="all",
-        help="all (default) or names, comma-separated; a name given twice is measured twice",
+        help="all (default) or names, comma-separated; a name given twice is measured twice"
+        " and the report checks that both copies agree (`all,fastapi`)",
     )
     bench.add_argument(
         "--server",
@@ -167,9 +172,21 @@ def parser() -> argparse.ArgumentParser:
         " or a comma-separated list",
     )
     bench.add_argument("--scenario", default="all", help="all or some of: get,list,create,mixed")
-    bench.add_argument("--duration", type=int, default=10, help="measured seconds per run")
-    bench.add_argument("--warmup", type=int, default=2, help="warm-up seconds before each run")
-    bench.add_argument("--rounds", type=int, default=3)
+    bench.add_argument(
+        "--duration",
+        type=int,
+        default=3,
+        help="measured seconds per scenario and round (default 3)",
+    )
+    bench.add_argument(
+        "--warmup", type=int, default=1, help="warm-up seconds before each (default 1)"
+    )
+    bench.add_argument(
+        "--rounds",
+        type=int,
+        default=10,
+        help="each round visits every target once, in its own shuffled order (default 10)",
+    )
     bench.add_argument("--connections", type=int, default=64, help="wrk's open connections")
     bench.add_argument("--pool-size", type=int, default=10, help="DATABASE_POOL_SIZE for all")
     bench.add_argument("--output", type=Path, help="where latest.* go (default: bench/results)")

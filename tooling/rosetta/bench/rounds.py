@@ -1,8 +1,11 @@
 """The measuring itself: rounds of targets, each target through every scenario, each
-scenario a warm-up and a measured window; one `Run` recorded per target, scenario, round."""
+scenario a warm-up and a measured window; one `Run` recorded per target, scenario, round.
+Every round visits every target once, in an order of its own (`order`)."""
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +41,7 @@ class Run:
     cpu_ms: float | None = None  # server CPU time per request
     cpu_busy: float | None = None  # server CPU time / wall time
     steal_pct: float | None = None  # of the server's CPU, taken by the host
+    at_s: float | None = None  # when the measured window began, seconds into the rounds
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -67,6 +71,13 @@ class Run:
         self.steal_pct = usage.steal_pct
 
 
+def order(chosen: Sequence[Target], rnd: int) -> list[Target]:
+    """Round `rnd`'s order of the targets: shuffled with the round's number as the seed, so
+    that no target keeps its place (and its neighbours) from round to round, and a rerun
+    visits them in the same orders."""
+    return random.Random(rnd).sample(list(chosen), len(chosen))
+
+
 def target_seconds(settings: Settings) -> float:
     """About how long one target takes in one round (for the estimate of time left)."""
     per_scenario = settings.warmup + settings.duration + 1.0
@@ -85,10 +96,11 @@ class Rounds:
         self.progress = progress
         self.logs = logs
         self.scenarios = [SCENARIOS[name] for name in settings.scenarios]
+        self.started = time.monotonic()
 
     def runs(self, chosen: Sequence[Target]) -> Iterator[Run]:
         for rnd in range(1, self.settings.rounds + 1):
-            for target in chosen:
+            for target in order(chosen, rnd):
                 if target.kind == "database":
                     yield from self.database_target(rnd, target)
                 else:
@@ -215,7 +227,9 @@ class Rounds:
         tick = self.ticker(rnd, target, scenario.name, "measuring", settings.duration, sample)
         if gauge:
             gauge.begin()
+        at = time.monotonic() - self.started
         run = Run.measured(rnd, target, scenario, load(settings.duration, measured, tick))
+        run.at_s = round(at, 1)
         if gauge:
             run.record(gauge.end(run.requests))
         if scenario.creates:

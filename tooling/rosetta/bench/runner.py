@@ -65,10 +65,12 @@ def measure(
         database.server() as server,
     ):
         url = database.create_database(server.url, DATABASE)
-        progress = Progress(target_seconds(settings) * len(chosen) * settings.rounds, stream)
+        budget = target_seconds(settings) * len(chosen) * settings.rounds
+        progress = Progress(budget, stream)
         stream.write(
             f"{len(chosen)} targets x {len(settings.scenarios)} scenarios x {settings.rounds}"
-            f" rounds, {settings.duration} s each (+{settings.warmup} s warm-up)\n"
+            f" rounds, {settings.duration} s each (+{settings.warmup} s warm-up), every round"
+            f" in its own order: about {budget / 60:.0f} min\n"
         )
         runs = list(Rounds(settings, url, progress, Path(logs), cpus).runs(chosen))
         postgres = server_version(url)
@@ -82,6 +84,7 @@ def recorded(settings: Settings, cpus: Cpus | None, embedded: bool) -> dict[str,
         "duration_s": settings.duration,
         "warmup_s": settings.warmup,
         "rounds": settings.rounds,
+        "order": "every target once per round, shuffled with the round's number as seed",
         "connections": settings.connections,
         "wrk_threads": 1,
         "pool_size": settings.pool_size,
