@@ -12,13 +12,15 @@ HTTPException                       Werkzeug's, raised by Quart and by the handl
  +-- InternalServerError            500: anything unexpected (logged by Quart first)
 pydantic.ValidationError            422
 IntegrityError                      409 (the unique index) or 422 (a check constraint)
-InterfaceError, OSError, ...        503: the database is unreachable
+InterfaceError, OSError, ...        503: the database is unreachable, timed out or shutting
+                                    down (`unavailable`)
 """
 
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from pydantic import ValidationError
 from quart import Quart, Response, current_app, jsonify
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -112,13 +114,31 @@ async def integrity_problem(exc: IntegrityError) -> Response:
     return problem(422, "The database refused the value.", errors=errors)
 
 
+# SQLSTATE classes that say the database cannot serve now, whatever the request: 08
+# connection exception, 53 insufficient resources, 57 operator intervention (57P01 admin
+# shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 57014 a cancelled statement).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """Whether a database error is the database's state (503) rather than a bug (500).
+    SQLAlchemy passes most of asyncpg's errors on as a plain DBAPIError that it has not
+    taken for a disconnect: the server's shutdown errors are known by their SQLSTATE, and
+    asyncpg's InternalClientError (its protocol's state after a cut) by its class."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or isinstance(exc.driver_exception, asyncpg.InternalClientError)
+        or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+    )
+
+
 async def on_database_unreachable(exc: Exception) -> Response:
     """asyncpg's errors are not psycopg's: a lost link is its InterfaceError, a refused or
-    timed-out connect an OSError, a server shut down under it a DBAPIError that SQLAlchemy
-    has taken for a disconnect (`connection_invalidated`)."""
-    if isinstance(exc, DBAPIError) and not (
-        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-    ):
+    timed-out connect (or statement) an OSError, a server shut down under it a DBAPIError
+    that `unavailable` tells from a bug."""
+    if isinstance(exc, DBAPIError) and not unavailable(exc):
         # Any other database error is a bug like any other: logged, and a plain 500.
         current_app.logger.error("Database error", exc_info=exc)
         return problem(500, "The server could not complete the request.")
