@@ -3,9 +3,13 @@
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
+import psycopg
 import sqlmodel
+from psycopg.abc import PQGen
+from psycopg.pq import TransactionStatus
+from psycopg.rows import TupleRow
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -14,6 +18,7 @@ from sqlalchemy import (
     FetchedValue,
     Identity,
     delete,
+    event,
     insert,
     make_url,
     update,
@@ -54,18 +59,55 @@ class User(SQLModel, table=True):
     )
 
 
+RV = TypeVar("RV")
+
+
+class BoundedConnection(psycopg.Connection[TupleRow]):
+    """A psycopg connection whose every wait on the server ends within `bound` seconds:
+    libpq has no client-side timeout, and PostgreSQL's statement_timeout cannot fire when
+    the server is frozen or the link holds the bytes. The bound is a second past the
+    server's own timeout, so that a slow statement is cancelled by the server (and the
+    connection kept) and only a server that does not answer reaches it. Then the command is
+    still in flight and the connection is closed (half an exchange cannot be resumed):
+    SQLAlchemy takes the error for a disconnect and discards it, and the request is a 503."""
+
+    bound = 6.0
+
+    def wait(self, gen: PQGen[RV], interval: float = 0.1, timeout: float | None = None) -> RV:
+        try:
+            return super().wait(gen, interval, self.bound if timeout is None else timeout)
+        except psycopg.OperationalError:
+            if self.info.transaction_status == TransactionStatus.ACTIVE:  # still in flight
+                self.close()
+            raise
+
+
 def create_engine(settings: Settings) -> Engine:
     # No pre-ping: a connection broken by an outage fails once, SQLAlchemy takes the error
     # for a disconnect and discards it (and the pool's other connections), and that request
-    # is a 503.
+    # is a 503. Every wait is bounded, so that a stalled database is a 503 too: opening a
+    # connection, a free one from the pool, and each statement.
     url = make_url(settings.database_url).set(drivername="postgresql+psycopg")
-    return sqlmodel.create_engine(
+    statement_timeout_ms = round(settings.database_statement_timeout * 1000)
+    engine = sqlmodel.create_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=0,
         pool_timeout=settings.database_connect_timeout,
-        connect_args={"connect_timeout": settings.database_connect_timeout},
+        connect_args={
+            "connect_timeout": settings.database_connect_timeout,
+            "options": f"-c statement_timeout={statement_timeout_ms}",
+        },
     )
+
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> BoundedConnection:
+        """SQLAlchemy's hook for making the DBAPI connection: a BoundedConnection."""
+        connection = BoundedConnection.connect(*cargs, **cparams)
+        connection.bound = settings.database_statement_timeout + 1.0
+        return connection
+
+    return engine
 
 
 class Users:
@@ -101,11 +143,15 @@ class Users:
     def list_users(
         self, *, limit: int, offset: int, email: str | None
     ) -> tuple[Sequence[User], int]:
-        """The page and the count of all matches, from the one transaction's snapshot."""
+        """The page and the count of all matches, from one snapshot: the transaction is
+        REPEATABLE READ, where every statement sees the snapshot of the first (under READ
+        COMMITTED each takes its own, and a row committed in between would be counted and
+        not listed, or listed and not counted)."""
         query = select(User)
         if email is not None:
             query = query.where(func.lower(User.email) == func.lower(email))
         with self.transaction() as session:
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             total = session.exec(select(func.count()).select_from(query.subquery())).one()
             users = session.exec(query.order_by(col(User.id)).limit(limit).offset(offset)).all()
         return users, total

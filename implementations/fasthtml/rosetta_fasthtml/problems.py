@@ -180,6 +180,21 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, exc.detail, headers=headers)
 
 
+async def on_recursion_error(request: Request, exc: Exception) -> Response:
+    """FastHTML parses a JSON body before any handler and lets the parser's RecursionError
+    out (it catches ValueError only): a body nested too deep is judged again by read_json,
+    which makes it a 400, as in on_http_exception. Any other RecursionError goes on to
+    `on_unexpected` (a 500), which Starlette's outermost middleware runs before it re-raises
+    for the server to log."""
+    try:
+        await read_json(request)
+    except MalformedBodyError as error:
+        return await on_problem(request, error)
+    except ProblemError:
+        pass
+    raise exc
+
+
 async def on_database_unreachable(request: Request, exc: Exception) -> Response:
     return problem(503, "The database cannot be reached; try again shortly.")
 
@@ -195,6 +210,7 @@ exception_handlers: dict[Any, Handler] = {
     # A handler by status wins over one by class, and FastHTML installs a plain-text one for
     # 404 unless it is given one.
     404: on_http_exception,
+    RecursionError: on_recursion_error,
     OperationalError: on_database_unreachable,
     InterfaceError: on_database_unreachable,
     PoolTimeoutError: on_database_unreachable,

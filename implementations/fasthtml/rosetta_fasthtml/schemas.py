@@ -18,17 +18,29 @@ from .problems import ValidationFailedError, read_json
 BIGINT_MAX = 2**63 - 1
 EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# What is left of a JSON escape such as "\ud800" without its pair: no Unicode character,
+# so no UTF-8 either (the database could not be sent it).
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 # ASCII digits, no more than a bigint has: int() alone would also take " 5", "1_000" and
 # other scripts' digits, and tries any length.
 DECIMAL_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
+def text_error(value: str) -> str | None:
+    """What is wrong with `value` as a member's text, if anything."""
+    if CONTROL_CHARACTERS.search(value):
+        return "must not contain control characters"
+    if SURROGATES.search(value):
+        return "must be Unicode text (a lone surrogate is not)"
+    return None
 
 
 def email_error(value: object) -> str | None:
     """What is wrong with `value` as an email address, if anything."""
     if not isinstance(value, str):
         return "must be a string"
-    if CONTROL_CHARACTERS.search(value):
-        return "must not contain control characters"
+    if error := text_error(value):
+        return error
     if len(value) > 254:
         return "must be at most 254 characters long"
     if not EMAIL_PATTERN.fullmatch(value):
@@ -40,8 +52,8 @@ def name_error(value: object) -> str | None:
     """What is wrong with `value` as a name, if anything."""
     if not isinstance(value, str):
         return "must be a string"
-    if CONTROL_CHARACTERS.search(value):
-        return "must not contain control characters"
+    if error := text_error(value):
+        return error
     if not 1 <= len(value) <= 100:
         return "must be 1 to 100 characters long"
     if value.isspace():
