@@ -15,10 +15,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
-# Seconds to wait for a new connection to the database, and for a free one from the pool;
-# past either, the request answers 503 while the pool goes on reconnecting on its own.
+# Seconds to wait on the database: for a new connection or a free one from the pool (past
+# either, 503 while the pool goes on reconnecting on its own), and for a statement, which
+# PostgreSQL then cancels (503 too). Whole seconds: libpq reads connect_timeout so.
 DATABASE_CONNECT_TIMEOUT = 5
-DATABASE_POOL_TIMEOUT = 1
+DATABASE_STATEMENT_TIMEOUT = 5
 
 
 def database(url: str, pool_size: int) -> dict[str, Any]:
@@ -43,10 +44,13 @@ def database(url: str, pool_size: int) -> dict[str, Any]:
         "OPTIONS": {
             **dict(parse_qsl(parts.query)),
             "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+            # PostgreSQL's own bound on each statement, set at connection start (libpq
+            # `options`), so it costs no round trip.
+            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}",
             "pool": {
                 "min_size": 1,
                 "max_size": pool_size,
-                "timeout": DATABASE_POOL_TIMEOUT,
+                "timeout": DATABASE_CONNECT_TIMEOUT,
                 # Give up a failing reconnection early: the next request starts a fresh one.
                 "reconnect_timeout": DATABASE_CONNECT_TIMEOUT,
             },
