@@ -18,6 +18,9 @@ from rosetta_django.problems import ValidationFailedError
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# What is left of a JSON escape such as "\ud800" without its pair: no Unicode character,
+# so no UTF-8 either (the database could not be sent it).
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
 
@@ -58,6 +61,8 @@ class JsonStringField(forms.CharField):
             raise ValidationError("must be a string", code="invalid")
         if value == "" and not self.required:  # present but empty: not the same as absent
             raise ValidationError("may not be empty", code="empty")
+        if value is not None and SURROGATES.search(value):
+            raise ValidationError("must be Unicode text (a lone surrogate is not)", code="invalid")
         return super().to_python(value)
 
 

@@ -30,7 +30,9 @@ def read_json(request: HttpRequest) -> Any:
     try:
         # UTF-8 only, and no NaN/Infinity (Python's json reads them; RFC 8259 does not).
         return json.loads(body.decode(), parse_constant=reject_constant)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+    # JSONDecodeError and UnicodeDecodeError alike; RecursionError: nested deeper than the
+    # parser goes (json's recursion, bounded by the interpreter's limit).
+    except (ValueError, RecursionError) as exc:
         raise MalformedBodyError() from exc
 
 

@@ -23,6 +23,9 @@ EMAIL_PATTERN = (
 )
 NAME_PATTERN = rf"^[^\u0000-\u001F\u007F]*[^{SPACE_OR_CONTROL}][^\u0000-\u001F\u007F]*$(?!\n)"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# What is left of a JSON escape such as "\ud800" without its pair: no Unicode character,
+# so no UTF-8 either (the database could not be sent it).
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
 
@@ -65,11 +68,16 @@ class StringField(serializers.Field):  # type: ignore[type-arg]
     """A JSON string, kept exactly as sent, checked by its validators only. CharField would
     turn 123 into "123", strip whitespace, and add a blank rule of its own."""
 
-    default_error_messages = {"invalid": "must be a string"}  # noqa: RUF012
+    default_error_messages = {  # noqa: RUF012
+        "invalid": "must be a string",
+        "surrogate": "must be Unicode text (a lone surrogate is not)",
+    }
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if SURROGATES.search(data):
+            self.fail("surrogate")
         return data
 
     def to_representation(self, value: str) -> str:

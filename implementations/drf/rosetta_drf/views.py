@@ -8,7 +8,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils.http import parse_header_parameters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import parsers, status, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.request import Request
@@ -37,6 +37,17 @@ def responses(*statuses: int) -> dict[Any, Any]:
     }
 
 
+class StrictJSONParser(parsers.JSONParser):
+    """REST framework's parser (STRICT_JSON refuses NaN and Infinity), and a body nested
+    deeper than json's recursion goes is malformed too (400), not a crash."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - nested too deep") from exc
+
+
 LOCATION = OpenApiParameter("Location", str, OpenApiParameter.HEADER, required=True, response=[201])
 
 
@@ -47,6 +58,7 @@ class UserViewSet(viewsets.GenericViewSet[User]):
     queryset = User.objects.order_by("id")
     serializer_class = UserSerializer
     pagination_class = UserPagination
+    parser_classes = [StrictJSONParser]  # noqa: RUF012
     lookup_url_kwarg = "id"
     lookup_value_converter = "user_id"  # urls.py: a bigint in range, or no route at all
 
