@@ -6,7 +6,8 @@ ProblemError            raised by handlers and the data layer
 HTTPException           Starlette's 404 (no route), 405 (with Allow), 413, 400
 RequestValidationError  400 (not JSON), 404 (bad {id}), 422 (rules)
 IntegrityError          409 (the unique index) or 422 (a check constraint)
-connection errors       503 (and a pool with no free connection in time)
+connection errors       503: lost, refused, timed out (connect, pool, statement), or the
+                        server shutting down (`unavailable`)
 anything else           500, with no detail of the failure
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -137,10 +139,28 @@ async def integrity_problem(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "The database refused the value.", errors=errors)
 
 
+# SQLSTATE classes that say the database cannot serve now, whatever the request: 08
+# connection exception, 53 insufficient resources, 57 operator intervention (57P01 admin
+# shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 57014 a cancelled statement).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """Whether a database error is the database's state (503) rather than a bug (500).
+    SQLAlchemy passes most of asyncpg's errors on as a plain DBAPIError that it has not
+    taken for a disconnect: the server's shutdown errors are known by their SQLSTATE, and
+    asyncpg's InternalClientError (its protocol's state after a cut) by its class."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or isinstance(exc.driver_exception, asyncpg.InternalClientError)
+        or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+    )
+
+
 async def on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, DBAPIError) and not (
-        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-    ):
+    if isinstance(exc, DBAPIError) and not unavailable(exc):
         # Not about the connection: on to `on_unexpected` (a 500), which Starlette's outermost
         # middleware runs before it re-raises for the server to log.
         raise exc
