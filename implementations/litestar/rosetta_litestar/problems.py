@@ -10,13 +10,16 @@ ProblemError               raised by handlers, hooks and the data layer (HTTPExc
 HTTPException              Litestar's own: 404 (no route), 405 (with Allow), 413
 ValidationException        422 for a body or query that breaks a rule; 404 for a bad {id}
 IntegrityError             409 (the unique index) or 422 (a check constraint)
-connection errors          503 (and a pool with no free connection in time)
-anything else              500, with no detail of the failure
+connection errors          503: lost, refused, timed out (connect, pool, statement), or the
+                           server shutting down (`unavailable`)
+anything else              500, logged with its traceback (the body shows none of it)
 """
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
@@ -39,6 +42,9 @@ KINDS = {
     503: ("database-unavailable", "Database unavailable"),
 }
 INTERNAL_ERROR = "The server could not complete the request."
+# Litestar's own logger, which its default LoggingConfig writes to stderr. Litestar logs an
+# exception only in debug mode, and then every one (404s too): each 500 is logged here.
+logger = logging.getLogger("litestar")
 FieldErrors = list[dict[str, str]]
 
 
@@ -99,12 +105,20 @@ def field_errors(exc: ValidationException) -> FieldErrors:
     return [{"field": field, "message": message} for field, message in errors.items()]
 
 
+def internal_error(exc: Exception) -> ProblemDetailsException:
+    """A 500, logged with its traceback; the body shows none of it."""
+    logger.error("Uncaught exception", exc_info=exc)
+    return problem(500, INTERNAL_ERROR)
+
+
 def on_problem(exc: ProblemError) -> ProblemDetailsException:
     return problem(exc.status_code, exc.detail)
 
 
 def on_http_exception(exc: HTTPException) -> ProblemDetailsException:
-    if exc.status_code >= 500:
+    if exc.status_code == 500:
+        return internal_error(exc)
+    if exc.status_code > 500:
         return problem(exc.status_code, INTERNAL_ERROR)
     return problem(exc.status_code, exc.detail, headers=exc.headers)
 
@@ -125,16 +139,34 @@ def integrity_problem(exc: IntegrityError) -> ProblemDetailsException:
     return problem(422, "The database refused the value.", errors=errors)
 
 
+# SQLSTATE classes that say the database cannot serve now, whatever the request: 08
+# connection exception, 53 insufficient resources, 57 operator intervention (57P01 admin
+# shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 57014 a cancelled statement).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """Whether a database error is the database's state (503) rather than a bug (500).
+    SQLAlchemy passes most of asyncpg's errors on as a plain DBAPIError that it has not
+    taken for a disconnect: the server's shutdown errors are known by their SQLSTATE, and
+    asyncpg's InternalClientError (its protocol's state after a cut) by its class."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or isinstance(exc.driver_exception, asyncpg.InternalClientError)
+        or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+    )
+
+
 def on_database_unreachable(exc: Exception) -> ProblemDetailsException:
-    if isinstance(exc, DBAPIError) and not (
-        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-    ):
-        return problem(500, INTERNAL_ERROR)  # not about the connection
+    if isinstance(exc, DBAPIError) and not unavailable(exc):
+        return internal_error(exc)  # not about the connection
     return problem(503, "The database cannot be reached; try again shortly.")
 
 
 def on_unexpected(exc: Exception) -> ProblemDetailsException:
-    return problem(500, INTERNAL_ERROR)
+    return internal_error(exc)
 
 
 def plugin() -> ProblemDetailsPlugin:

@@ -22,6 +22,9 @@ EMAIL_PATTERN = (
     rf"^[^@{SPACE_OR_CONTROL}]{{1,64}}@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+$(?!\n)"
 )
 NAME_PATTERN = rf"^[^\u0000-\u001F\u007F]*[^{SPACE_OR_CONTROL}][^\u0000-\u001F\u007F]*$(?!\n)"
+# A lone surrogate escape ("\ud800") is JSON but no Unicode character: msgspec refuses the
+# whole body, Python's json module reads it (routes.check_body), and member_errors names it.
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 # Query values: Litestar converts them in msgspec's lax mode, which reads "2.0" as 2.
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
@@ -111,6 +114,9 @@ def member_errors(model: type[Struct], document: object) -> dict[str, str]:
         if name not in document:
             if field.required:
                 errors[name] = "Required member is missing"
+            continue
+        if isinstance(document[name], str) and SURROGATES.search(document[name]):
+            errors[name] = "Expected Unicode text, got a lone surrogate"
             continue
         try:
             msgspec.convert(document[name], field.type)
