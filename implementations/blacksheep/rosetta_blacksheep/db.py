@@ -61,14 +61,19 @@ class User(Base):
 def create_engine(settings: Settings) -> AsyncEngine:
     # No pre-ping: a connection broken by an outage fails once, SQLAlchemy takes the error
     # for a disconnect and discards it (and the pool's other connections), and that request
-    # is a 503.
+    # is a 503. Every wait is bounded, so that a stalled database is a 503 too: opening a
+    # connection, a free one from the pool, and each statement.
     url = make_url(str(settings.database_url)).set(drivername="postgresql+asyncpg")
     return create_async_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=0,
         pool_timeout=settings.database_connect_timeout,
-        connect_args={"timeout": settings.database_connect_timeout},
+        connect_args={
+            "timeout": settings.database_connect_timeout,
+            # asyncpg's own bound on every statement, cancelled on the server when it passes.
+            "command_timeout": settings.database_statement_timeout,
+        },
     )
 
 
@@ -93,7 +98,11 @@ async def ping(session: AsyncSession) -> None:
 async def list_users(
     session: AsyncSession, *, limit: int, offset: int, email: str | None
 ) -> tuple[Sequence[User], int]:
-    """The page and the count of all matches, in the request's one transaction."""
+    """The page and the count of all matches, from one snapshot: the transaction is
+    REPEATABLE READ, where every statement sees the snapshot of the first (under READ
+    COMMITTED each takes its own, and a row committed in between would be counted and not
+    listed, or listed and not counted)."""
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     query = select(User)
     if email is not None:
         query = query.where(func.lower(User.email) == func.lower(email))

@@ -7,7 +7,8 @@ ProblemError                raised by handlers, binders and the data layer
 HTTPException               BlackSheep's own, by status: 400 (422 when a Pydantic
                             ValidationError caused it), 404, 413, 500
 IntegrityError              409 (the unique index) or 422 (a check constraint)
-connection errors           503 (and a pool with no free connection in time)
+connection errors           503: lost, refused, timed out (connect, pool, statement), or
+                            the server shutting down (`unavailable`)
 anything else               500 (through BlackSheep's handler for status 500)
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from blacksheep import Application, Content, Request, Response
 from blacksheep.contents import ASGIContent
 from blacksheep.exceptions import HTTPException
@@ -127,10 +129,28 @@ async def integrity_problem(app: Application, request: Request, exc: IntegrityEr
     return problem(422, "The database refused the value.", errors=errors)
 
 
+# SQLSTATE classes that say the database cannot serve now, whatever the request: 08
+# connection exception, 53 insufficient resources, 57 operator intervention (57P01 admin
+# shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 57014 a cancelled statement).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """Whether a database error is the database's state (503) rather than a bug (500).
+    SQLAlchemy passes most of asyncpg's errors on as a plain DBAPIError that it has not
+    taken for a disconnect: the server's shutdown errors are known by their SQLSTATE, and
+    asyncpg's InternalClientError (its protocol's state after a cut) by its class."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or isinstance(exc.driver_exception, asyncpg.InternalClientError)
+        or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+    )
+
+
 async def on_database_unreachable(app: Application, request: Request, exc: Exception) -> Response:
-    if isinstance(exc, DBAPIError) and not (
-        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-    ):
+    if isinstance(exc, DBAPIError) and not unavailable(exc):
         app.logger.error("Unexpected database error", exc_info=exc)
         return await app.handle_internal_server_error(request, exc)
     return problem(503, "The database cannot be reached; try again shortly.")

@@ -114,7 +114,7 @@ class JSONBodyBinder(JSONBinder):
             raise BadRequest("The body is empty; a JSON object is required.")
         try:
             data = json.loads(body.decode("utf-8"), parse_constant=reject_constant)  # any charset
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise InvalidRequestBody("The body is not valid JSON.") from exc
         model: type[BaseModel] = self.expected_type
         try:

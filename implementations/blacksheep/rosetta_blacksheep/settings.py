@@ -10,5 +10,7 @@ class Settings(BaseSettings):
 
     database_url: PostgresDsn
     database_pool_size: int = Field(default=10, ge=1)
-    # Seconds to wait for a connection before answering 503.
+    # Seconds to wait for a connection (to open one, or for a free one in the pool), and
+    # for a statement's answer, before answering 503.
     database_connect_timeout: float = 5.0
+    database_statement_timeout: float = 5.0
