@@ -7,6 +7,7 @@ servers through `LiveServer`, so a server that works for one works for the other
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -26,6 +27,12 @@ from rosetta.registry import Implementation
 Command = Callable[[Implementation, str, int, int], list[str]]
 # Requests one gunicorn worker serves at once (no more than the smallest pool it is given).
 GUNICORN_THREADS = 4
+# The limits a careful operator sets on every server that has the option (the others'
+# own defaults are bounded: gunicorn 100 fields of 8190 bytes, Sanic 8 KiB, granian 100
+# headers in a 400 KiB buffer; shared_contract/README.md, "Hostile input and faults"):
+HEAD_LIMIT = 16 * 1024  # bytes of request line and headers buffered before refusing
+KEEP_ALIVE = 5  # seconds an idle connection is kept
+GRACEFUL = 5  # seconds a stopping server gives the requests it has
 
 
 def _app(impl: Implementation, interface: str) -> str:
@@ -44,14 +51,28 @@ def _factory(impl: Implementation) -> list[str]:
 
 
 def _uvicorn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # h11, not httptools: uvicorn bounds the request head only on h11 (Kludex/uvicorn#157;
+    # with httptools a 64 MiB header is read whole). The cost: h11 keeps a connection open
+    # after a request with both Content-Length and Transfer-Encoding (python-hyper/h11#90).
     return ["uvicorn", _app(impl, "asgi"), *_factory(impl), "--host", host, "--port", str(port),
-            "--workers", str(workers), "--no-access-log"]  # fmt: skip
+            "--workers", str(workers), "--no-access-log",
+            "--http", "h11", "--h11-max-incomplete-event-size", str(HEAD_LIMIT),
+            "--timeout-keep-alive", str(KEEP_ALIVE),
+            "--timeout-graceful-shutdown", str(GRACEFUL)]  # fmt: skip
 
 
-def _granian(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
-    interface = "asgi" if "asgi" in impl.apps else "wsgi"
+def _granian(
+    impl: Implementation, host: str, port: int, workers: int, interface: str | None = None
+) -> list[str]:
+    # The app's ASGI one (or WSGI), unless an interface is given: granian-rsgi takes the
+    # app's RSGI one, Granian's own interface (Emmett's), with the same options.
+    interface = interface or ("asgi" if "asgi" in impl.apps else "wsgi")
+    # hyper's own head bound; a head not complete within KEEP_ALIVE seconds (a slow client,
+    # or an idle keep-alive connection) is closed; stopping workers are killed after GRACEFUL.
     return ["granian", "--interface", interface, _app(impl, interface), *_factory(impl),
-            "--host", host, "--port", str(port), "--workers", str(workers), "--no-ws"]  # fmt: skip
+            "--host", host, "--port", str(port), "--workers", str(workers), "--no-ws",
+            "--http1-header-read-timeout", str(KEEP_ALIVE * 1000),
+            "--workers-kill-timeout", str(GRACEFUL)]  # fmt: skip
 
 
 def _gunicorn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
@@ -60,13 +81,15 @@ def _gunicorn(impl: Implementation, host: str, port: int, workers: int) -> list[
     # and parks idle or slow clients in its poller instead of giving each a whole worker.
     return ["gunicorn", _call(impl, "wsgi"), "--bind", f"{host}:{port}",
             "--workers", str(workers), "--worker-class", "gthread",
-            "--threads", str(GUNICORN_THREADS), "--keep-alive", "5",
-            "--graceful-timeout", "5"]  # fmt: skip
+            "--threads", str(GUNICORN_THREADS), "--keep-alive", str(KEEP_ALIVE),
+            "--graceful-timeout", str(GRACEFUL)]  # fmt: skip
 
 
 def _hypercorn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # Its head bound is h11's (16 KiB, only in a config file); keep-alive and stop as the others.
     return ["hypercorn", _call(impl, "asgi"), "--bind", f"{host}:{port}",
-            "--workers", str(workers)]  # fmt: skip
+            "--workers", str(workers), "--keep-alive", str(KEEP_ALIVE),
+            "--graceful-timeout", str(GRACEFUL)]  # fmt: skip
 
 
 def _sanic(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
@@ -110,6 +133,7 @@ def _tornado(impl: Implementation, host: str, port: int, workers: int) -> list[s
 SERVERS: dict[str, Command] = {
     "uvicorn": _uvicorn,
     "granian": _granian,
+    "granian-rsgi": functools.partial(_granian, interface="rsgi"),
     "gunicorn": _gunicorn,
     "hypercorn": _hypercorn,
     "sanic": _sanic,

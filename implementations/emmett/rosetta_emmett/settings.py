@@ -1,0 +1,27 @@
+"""Settings, read from the environment once, by the factory."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Self
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Read from the environment (`DATABASE_URL`, `DATABASE_POOL_SIZE`) by `from_env`."""
+
+    database_url: str
+    database_pool_size: int = 10
+    # Seconds to wait for a connection (a new one, or a free one of the pool) before 503.
+    database_connect_timeout: float = 5.0
+    # Seconds a statement may run before the database cancels it (503).
+    database_statement_timeout: float = 5.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
+        # Emmett's own configuration (app.config, filled from YAML files in a config folder)
+        # is written by the factory from this object, not read from the environment.
+        return cls(
+            database_url=environ["DATABASE_URL"],
+            database_pool_size=int(environ.get("DATABASE_POOL_SIZE", "10")),
+        )
