@@ -9,7 +9,7 @@ ProblemError                      raised by the handlers and the data layer
  +-- ConstraintViolationError     422, a check constraint decided
 HTTPException                     Starlette's 404 (no route), 405 (Allow completed), 413
 IntegrityConstraintViolationError becomes EmailTakenError or ConstraintViolationError
-connection errors                 503
+DATABASE_UNAVAILABLE              503, a stalled, lost or unreachable database
 anything else                     500, with no detail of the failure
 """
 
@@ -173,17 +173,28 @@ async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
     return problem(500, "The server could not complete the request.")
 
 
+# What a stalled, lost or unreachable database raises, all 503: refused, unreachable or timed
+# out (TimeoutError is an OSError: the connect, acquire and command timeouts), a connection
+# lost (SQLSTATE class 08) or a server shutting down or starting up (class 57: 57P01-57P03),
+# too many connections, and what asyncpg raises on a connection cut under it: InterfaceError
+# ("connection is closed", "another operation is cancelling") and InternalClientError
+# ("cannot switch to state 15", "release() called on a free connection holder").
+DATABASE_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
 exception_handlers: dict[Any, ExceptionHandler] = {
     ProblemError: on_problem,
     HTTPException: on_http_exception,
     asyncpg.IntegrityConstraintViolationError: on_integrity_error,
-    # Refused, unreachable or timed out (TimeoutError is an OSError), dropped, shutting down.
-    OSError: on_database_unreachable,
-    asyncpg.PostgresConnectionError: on_database_unreachable,
-    asyncpg.OperatorInterventionError: on_database_unreachable,
-    asyncpg.TooManyConnectionsError: on_database_unreachable,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, on_database_unreachable),
     # Starlette answers with this one from its outermost middleware, then re-raises for the
-    # server to log.
+    # server to log, traceback included.
     Exception: on_unexpected,
 }
 
