@@ -8,10 +8,11 @@ falcon.HTTPError                  rendered by `serialize_problem`, Falcon's own 
  |    +-- ValidationFailedError   422, one entry per offending member or parameter
  |    +-- ConstraintViolationError 422, a check constraint decided
  +-- HTTPRouteNotFound            Falcon's 404 (no route, or an {id} its converter refuses)
- +-- HTTPMethodNotAllowed         Falcon's 405, with Allow
+ +-- HTTPMethodNotAllowed         Falcon's 405, with Allow (UnknownMethod's for methods
+ |                                Falcon does not know)
  +-- MediaMalformedError          Falcon's 400, from schemas.JSONHandler
  +-- HTTPContentTooLarge          413, from BodySizeLimit and schemas.JSONHandler
- +-- HTTPServiceUnavailable       503, from psycopg's connection errors
+ +-- HTTPServiceUnavailable       503, from DATABASE_UNAVAILABLE
  +-- HTTPInternalServerError      500, Falcon's answer to anything else (logged first)
 IntegrityError                    becomes EmailTakenError or ConstraintViolationError
 """
@@ -24,6 +25,7 @@ import falcon.asgi
 import msgspec
 import psycopg
 from falcon.asgi import Request, Response
+from falcon.routing import map_http_methods
 
 from .schemas import FieldError, Problem, ValidationProblem
 
@@ -154,13 +156,34 @@ async def on_database_unreachable(
     ) from ex
 
 
+# What a stalled, lost or unreachable database raises, all 503: refused, unreachable or timed
+# out (psycopg_pool's PoolTimeout is an OperationalError), a server shutting down or starting
+# up (SQLSTATE 57P01-57P03) or a statement it cancelled (57014), all OperationalErrors too, a
+# connection closed under a statement (InterfaceError), and the deadline of db.bounded
+# (TimeoutError, an OSError).
+DATABASE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, OSError)
+
+
 def register(app: falcon.asgi.App[Request, Response]) -> None:
     app.set_error_serializer(serialize_problem)
     app.add_error_handler(psycopg.errors.IntegrityError, on_integrity_error)
-    # Refused, unreachable or timed out (psycopg_pool's PoolTimeout is an OperationalError),
-    # and a connection closed under a statement (InterfaceError).
-    for unreachable in (psycopg.OperationalError, psycopg.InterfaceError):
-        app.add_error_handler(unreachable, on_database_unreachable)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_error_handler(unavailable, on_database_unreachable)
+
+
+class UnknownMethod:
+    """Falcon answers a method it does not know (one outside `falcon.COMBINED_METHODS`, such
+    as BREW) with 400 "Invalid HTTP method"; for the contract, a method a route lacks is a
+    405 with the route's Allow, as Falcon answers the methods it knows. A middleware
+    component: `process_resource` runs once the route is found (no route stays a 404)."""
+
+    async def process_resource(
+        self, req: Request, resp: Response, resource: object, params: dict[str, Any]
+    ) -> None:
+        if resource is not None and req.method not in falcon.COMBINED_METHODS:
+            # The methods Falcon's own 405 lists: the resource's responders, and OPTIONS.
+            allowed = {*map_http_methods(resource), "OPTIONS"}
+            raise falcon.HTTPMethodNotAllowed(sorted(allowed))
 
 
 class BodySizeLimit:

@@ -1,9 +1,10 @@
 """Request and response models: the rules of the contract, in msgspec."""
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, NoReturn, Self
 
 import msgspec
 from falcon import MediaMalformedError
@@ -12,10 +13,15 @@ from falcon.media import BaseHandler
 from falcon.typing import AsyncReadableIO
 from msgspec import UNSET, Meta, UnsetType
 
-# Meta takes one pattern per type, so the rule "no control characters" (U+0000..U+001F,
-# U+007F) is folded into each. `\Z`, not `$`: `$` would also match before a final newline.
-EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+\Z"
-NAME_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f]*\Z"  # at least one character that is not whitespace
+# Meta takes one pattern per type, so the rules "no control characters" (U+0000..U+001F,
+# U+007F) and "no lone surrogate" (U+D800..U+DFFF, which a JSON escape can spell but UTF-8
+# cannot) are folded into each. `\Z`, not `$`: `$` would also match before a final newline.
+EMAIL_PATTERN = (
+    r"^[^@\s\x00-\x1f\x7f\ud800-\udfff]{1,64}@[^@\s\x00-\x1f\x7f\ud800-\udfff]+"
+    r"\.[^@\s\x00-\x1f\x7f\ud800-\udfff]+\Z"
+)
+# At least one character that is not whitespace.
+NAME_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f\ud800-\udfff]*\Z"
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
 
@@ -121,11 +127,30 @@ class JSONHandler(BaseHandler):
             raise HTTPContentTooLarge(
                 description=f"The body is over the limit of {self.max_body_size} bytes."
             )
-        # msgspec lets invalid UTF-8 inside a string escape as a UnicodeDecodeError.
+        # Not JSON (invalid UTF-8 included, which escapes msgspec as a UnicodeDecodeError),
+        # or nested deeper than the decoder goes.
         try:
-            return msgspec.json.decode(body)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            return decode_json(body)
+        except (ValueError, RecursionError) as exc:
             raise MediaMalformedError("JSON") from exc
 
     def serialize(self, media: object, content_type: str | None = None) -> bytes:
         return msgspec.json.encode(media)
+
+
+def decode_json(body: bytes) -> Any:
+    """The body's JSON value. msgspec refuses a string with a lone surrogate escape
+    (`"a\\ud800b"`) as malformed, where the contract makes it a 422 on its member, so such a
+    body is read again by the standard library, whose strings may hold one (the patterns
+    above refuse it)."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.ValidationError:
+        raise  # valid JSON that msgspec cannot represent (a number out of range): 400
+    except msgspec.DecodeError:
+        return json.loads(body.decode(), parse_constant=reject_constant)
+
+
+def reject_constant(constant: str) -> NoReturn:
+    """NaN and Infinity, which the standard library reads by default, are not JSON."""
+    raise ValueError(f"{constant} is not JSON")
