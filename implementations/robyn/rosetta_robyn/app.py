@@ -23,7 +23,9 @@ def create_app(settings: Settings | None = None) -> Robyn:
     async def open_pool() -> None:
         """The pool lives as long as the server; handlers receive it as a global dependency.
         It is opened here, not in the factory, because asyncpg binds it to the running loop."""
-        app.inject_global(pool=await db.create_pool(settings))  # type: ignore[no-untyped-call]
+        pool = db.create_pool(settings)
+        await pool.open()
+        app.inject_global(pool=pool)  # type: ignore[no-untyped-call]
 
     async def close_pool() -> None:
         await app.dependencies.get_global_dependencies()["pool"].close()  # type: ignore[no-untyped-call]

@@ -9,7 +9,7 @@ ProblemError                      raised by the handlers and the data layer
  +-- ValidationFailedError        422, one entry per offending member or parameter
  +-- ConstraintViolationError     422, a check constraint decided
 IntegrityConstraintViolationError becomes EmailTakenError or ConstraintViolationError
-connection errors                 503
+DATABASE_UNAVAILABLE              503, a stalled, lost or unreachable database
 anything else                     500, with no detail of the failure
 Robyn's own plain-text answers    404 (no route), 405 (a route of the path, another method)
 """
@@ -37,12 +37,19 @@ KINDS = {
     503: ("database-unavailable", "Database unavailable"),
 }
 MEDIA_TYPE = "application/problem+json"
-# Refused, unreachable or timed out (TimeoutError is an OSError), dropped, shutting down.
-DATABASE_UNREACHABLE = (
+# What a stalled, lost or unreachable database raises, all 503: refused, unreachable or timed
+# out (TimeoutError is an OSError: the connect, acquire and command timeouts), a connection
+# lost (SQLSTATE class 08) or a server shutting down or starting up (class 57: 57P01-57P03),
+# too many connections, and what asyncpg raises on a connection cut under it: InterfaceError
+# ("connection is closed", "another operation is cancelling") and InternalClientError
+# ("cannot switch to state 15", "release() called on a free connection holder").
+DATABASE_UNAVAILABLE = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.OperatorInterventionError,
     asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
 )
 
 logger = logging.getLogger(__name__)
@@ -154,7 +161,7 @@ def on_exception(error: Exception) -> Response:
         error = integrity_problem(error)
     if isinstance(error, ProblemError):
         return problem(error.status, str(error), errors=error.errors)
-    if isinstance(error, DATABASE_UNREACHABLE):
+    if isinstance(error, DATABASE_UNAVAILABLE):
         return problem(503, "The database cannot be reached; try again shortly.")
     logger.error("Unhandled error in a handler", exc_info=error)
     return problem(500, "The server could not complete the request.")

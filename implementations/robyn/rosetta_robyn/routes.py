@@ -1,9 +1,10 @@
 """The handlers, one per operationId of the contract (openapi.yaml in this package), and
 their routes."""
 
+import json
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import unquote_plus
 
 import msgspec
@@ -61,15 +62,34 @@ def read_json(request: Request, model: type[T]) -> T:
     content_type = request.headers.get("content-type") or ""
     if content_type.partition(";")[0].strip().lower() != "application/json":
         raise UnsupportedMediaTypeError()
-    # msgspec lets invalid UTF-8 inside a string escape as a UnicodeDecodeError.
+    # Not JSON (invalid UTF-8 included, which escapes msgspec as a UnicodeDecodeError), or
+    # nested deeper than the decoder goes.
     try:
-        data = msgspec.json.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+        data = decode_json(raw)
+    except (ValueError, RecursionError):
         raise MalformedBodyError() from None
     try:
         return msgspec.convert(data, model)
     except msgspec.ValidationError:
         raise ValidationFailedError(errors=field_errors(data, model)) from None
+
+
+def decode_json(body: bytes) -> Any:
+    """The body's JSON value. msgspec refuses a string with a lone surrogate escape
+    (`"a\\ud800b"`) as malformed, where the contract makes it a 422 on its member, so such a
+    body is read again by the standard library, whose strings may hold one (the schemas'
+    patterns refuse it)."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.ValidationError:
+        raise  # valid JSON that msgspec cannot represent (a number out of range): 400
+    except msgspec.DecodeError:
+        return json.loads(body.decode(), parse_constant=reject_constant)
+
+
+def reject_constant(constant: str) -> NoReturn:
+    """NaN and Infinity, which the standard library reads by default, are not JSON."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 def read_query(request: Request, model: type[T]) -> T:

@@ -9,10 +9,15 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 from robyn import Response
 
-# Meta takes one pattern per type, so the rule "no control characters" (U+0000..U+001F,
-# U+007F) is folded into each. `\Z`, not `$`: `$` would also match before a final newline.
-EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+\Z"
-NAME_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f]*\Z"  # at least one character that is not whitespace
+# Meta takes one pattern per type, so the rules "no control characters" (U+0000..U+001F,
+# U+007F) and "no lone surrogate" (U+D800..U+DFFF, which a JSON escape can spell but UTF-8
+# cannot) are folded into each. `\Z`, not `$`: `$` would also match before a final newline.
+EMAIL_PATTERN = (
+    r"^[^@\s\x00-\x1f\x7f\ud800-\udfff]{1,64}@[^@\s\x00-\x1f\x7f\ud800-\udfff]+"
+    r"\.[^@\s\x00-\x1f\x7f\ud800-\udfff]+\Z"
+)
+# At least one character that is not whitespace.
+NAME_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f\ud800-\udfff]*\Z"
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
 
