@@ -12,7 +12,7 @@ SanicException              rendered with its own status_code, message and heade
  +-- ConstraintViolationError 422, a check constraint decided
 pydantic.ValidationError    422 (rules)
 tortoise IntegrityError     becomes EmailTakenError or ConstraintViolationError
-connection errors           503
+UNREACHABLE                 503, a stalled, lost or unreachable database
 anything else               500, with no detail of the failure
 """
 
@@ -30,6 +30,7 @@ from sanic.exceptions import (
     PayloadTooLarge,
     SanicException,
 )
+from sanic.http import Http
 from sanic.log import error_logger
 from tortoise.exceptions import DBConnectionError, IntegrityError
 
@@ -108,6 +109,10 @@ class LimitedRequest(Request):
         detail = f"The body is over the limit of {limit} bytes."
         declared = self.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
+            if isinstance(self.stream, Http):
+                # Sanic's server puts `100 Continue` ahead of any answer (but a 417) to a
+                # request that expected one; a body refused unread needs none.
+                self.stream.expecting_continue = False
             raise PayloadTooLarge(detail)
         if self.body or self.stream is None:
             return
@@ -184,16 +189,21 @@ async def on_unexpected(request: Request, exc: Exception) -> HTTPResponse:
     return problem(500, "The server could not complete the request.")
 
 
-# What a lost or unreachable database raises: asyncpg's connection errors (SQLSTATE class 08),
-# a server shutting down or starting up (57P), too many connections (53300), Tortoise's own
-# connection error, refused sockets and connect timeouts.
+# What a stalled, lost or unreachable database raises, all 503: asyncpg's connection errors
+# (SQLSTATE class 08), a server shutting down or starting up (class 57: 57P01-57P03), too
+# many connections (53300), Tortoise's own connection error, refused sockets and the
+# connect, command and db.bounded timeouts (TimeoutError, an OSError), and what asyncpg
+# raises on a connection cut under it: InterfaceError ("connection is closed", "another
+# operation is cancelling") and InternalClientError ("cannot switch to state 15",
+# "release() called on a free connection holder").
 UNREACHABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     DBConnectionError,
     OSError,
-    TimeoutError,
 )
 
 

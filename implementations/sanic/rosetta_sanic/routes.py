@@ -1,7 +1,8 @@
 """The handlers, one per operationId of the contract (openapi.yaml in this package)."""
 
 import re
-from typing import Any
+from json import loads
+from typing import Any, NoReturn
 
 from pydantic_core import from_json
 from sanic import Blueprint, HTTPResponse, Request, json
@@ -38,11 +39,26 @@ def read_json(request: Request) -> Any:
     if request.content_type.partition(";")[0].strip().lower() != "application/json":
         raise UnsupportedMediaTypeError()
     try:
-        # Parsed apart from validation: model_validate_json reads NaN and Infinity as
-        # floats (then 422), and RFC 8259 does not have them.
-        return from_json(request.body, allow_inf_nan=False)
-    except ValueError:
+        return decode_json(request.body)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than a parser goes
         raise MalformedBodyError() from None
+
+
+def decode_json(body: bytes) -> Any:
+    """The body's JSON value. Parsed apart from validation: model_validate_json reads NaN and
+    Infinity as floats (then 422), and RFC 8259 does not have them. pydantic-core refuses a
+    string with a lone surrogate escape (`"a\\ud800b"`) as malformed, where the contract
+    makes it a 422 on its member, so such a body is read again by the standard library,
+    whose strings may hold one (schemas.no_surrogates refuses it)."""
+    try:
+        return from_json(body, allow_inf_nan=False)
+    except ValueError:
+        return loads(body.decode(), parse_constant=reject_constant)
+
+
+def reject_constant(constant: str) -> NoReturn:
+    """NaN and Infinity, which the standard library reads by default, are not JSON."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 def user_json(user: db.User, status: int = 200, **kwargs: Any) -> HTTPResponse:

@@ -17,6 +17,7 @@ from pydantic import (
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 BIGINT_MAX = 2**63 - 1
 
@@ -24,6 +25,14 @@ BIGINT_MAX = 2**63 - 1
 def no_control_characters(value: str) -> str:
     if CONTROL_CHARACTERS.search(value):
         raise ValueError("must not contain control characters")
+    return value
+
+
+def no_surrogates(value: str) -> str:
+    """A JSON escape can spell a lone surrogate (`"\\ud800"`), which is no character: UTF-8,
+    and so the database, cannot hold it."""
+    if SURROGATES.search(value):
+        raise ValueError("must not contain a lone surrogate")
     return value
 
 
@@ -49,11 +58,13 @@ Email = Annotated[
     str,
     StringConstraints(max_length=254, pattern=EMAIL_PATTERN),
     AfterValidator(no_control_characters),
+    AfterValidator(no_surrogates),
 ]
 Name = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100),
     AfterValidator(no_control_characters),
+    AfterValidator(no_surrogates),
     AfterValidator(not_blank),
 ]
 QueryInt = Annotated[int, BeforeValidator(decimal_integer)]

@@ -12,8 +12,10 @@ class Settings:
 
     database_url: str
     database_pool_size: int = 10
-    # Seconds to wait for a connection before answering 503.
+    # Seconds to wait for a connection (to open one, or for a free one in the pool), and
+    # for a statement's answer, before answering 503.
     database_connect_timeout: float = 5.0
+    database_statement_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
