@@ -130,6 +130,17 @@ def _tornado(impl: Implementation, host: str, port: int, workers: int) -> list[s
             "--processes", str(workers), "--no-access-log"]  # fmt: skip
 
 
+def _daphne(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # Daphne, Django Channels' server on Twisted: one process, as Channels' docs deploy it
+    # (several go behind a balancer). Twisted bounds the request head (16 KiB) and idle
+    # connections (60 s); an app that has not answered in 20 s gets Daphne's 503, one whose
+    # client has gone 5 s to finish. -v 0: warnings and errors only, no access log.
+    if workers > 1:
+        raise ServerError("daphne is one process: run several behind a balancer")
+    return ["daphne", "-b", host, "-p", str(port), "--http-timeout", "20",
+            "--application-close-timeout", "5", "-v", "0", _app(impl, "asgi")]  # fmt: skip
+
+
 SERVERS: dict[str, Command] = {
     "uvicorn": _uvicorn,
     "granian": _granian,
@@ -141,6 +152,7 @@ SERVERS: dict[str, Command] = {
     "aiohttp": _aiohttp,
     "gunicorn-aiohttp": _gunicorn_aiohttp,
     "tornado": _tornado,
+    "daphne": _daphne,
 }
 
 

@@ -7,7 +7,7 @@ implementation = {
     "interface": "asgi",
     "validation": "Django forms",
     "data_layer": "Django ORM (async) + psycopg 3 pool",
-    "servers": ["uvicorn", "gunicorn"],
+    "servers": ["uvicorn", "gunicorn", "daphne"],
     "apps": {"wsgi": "rosetta_django.wsgi:application", "asgi": "rosetta_django.asgi:application"},
     "factory": False,
 }

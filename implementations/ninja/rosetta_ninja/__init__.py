@@ -7,7 +7,7 @@ implementation = {
     "interface": "asgi",
     "validation": "Pydantic 2 (Ninja Schema)",
     "data_layer": "Django ORM (async) + psycopg 3 pool",
-    "servers": ["uvicorn", "gunicorn"],
+    "servers": ["uvicorn", "gunicorn", "daphne"],
     "apps": {"wsgi": "rosetta_ninja.wsgi:application", "asgi": "rosetta_ninja.asgi:application"},
     "factory": False,
 }
