@@ -1,9 +1,12 @@
 """The application factory: the only place where the app is wired."""
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from quart import Quart
+from hypercorn.typing import ASGIReceiveCallable
+from quart import Quart, Request
+from quart.asgi import ASGIHTTPConnection
 from quart.json.provider import DefaultJSONProvider
 from quart_schema import DataSource, Info, OpenAPIProvider, QuartSchema
 from quart_schema.typing import Model
@@ -36,11 +39,25 @@ def create_app(settings: Settings | None = None) -> Quart:
         scalar_ui_path=None,
     )
     app.json = JSONProvider(app)  # after QuartSchema, which installs a provider of its own
+    app.asgi_http_class = LimitedHTTPConnection
     db.init_app(app)
     problems.init_app(app)
     app.url_map.converters["user_id"] = routes.UserIdConverter
     app.register_blueprint(routes.bp)
     return app
+
+
+class LimitedHTTPConnection(ASGIHTTPConnection):
+    """Quart's ASGI connection, which receives a request's body as soon as the request
+    arrives, before any handler. A server that sends `100 Continue` when the app first
+    receives (uvicorn) would then ask for a body that is refused anyway: a body declared
+    over MAX_CONTENT_LENGTH is never received (Quart answers 413 without it)."""
+
+    async def handle_messages(self, request: Request, receive: ASGIReceiveCallable) -> None:
+        limit = self.app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None and (request.content_length or 0) > limit:
+            await asyncio.Event().wait()  # until the answer ends the connection
+        await super().handle_messages(request, receive)
 
 
 def camel_case(name: str) -> str:
