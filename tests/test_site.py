@@ -1,4 +1,4 @@
-"""`rosetta site`: the static site is built fast, every relative link lands on a file (and
+"""`rosetta site`: the static site: every relative link lands on a file (and
 line) that exists, and in a real browser (Debian's Chromium, headless, driven by
 Playwright, over file://) each operation page shows every implementation's handler and
 a two-column diff of two of them."""
@@ -6,7 +6,6 @@ a two-column diff of two of them."""
 import dataclasses
 import os
 import re
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,7 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-BUILD_BUDGET_S = 30  # on a 2-core machine; about 5 s when it is quiet
 
 
 class Links(HTMLParser):
@@ -57,20 +55,11 @@ def parsed(path: Path) -> Links:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    out = tmp_path_factory.mktemp("site") / "site-out"
-    started = time.monotonic()
-    site.build(out)
-    return out, time.monotonic() - started
-
-
-@pytest.fixture(scope="module")
-def out(built: tuple[Path, float]) -> Path:
-    return built[0]
-
-
-def test_site_builds_within_its_budget(built: tuple[Path, float]) -> None:
-    assert built[1] < BUILD_BUDGET_S
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once (its build time is measured by `rosetta site`, not asserted)."""
+    path = tmp_path_factory.mktemp("site") / "site-out"
+    site.build(path)
+    return path
 
 
 def test_site_has_a_page_per_operation_and_per_implementation(out: Path) -> None:
