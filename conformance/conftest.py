@@ -157,7 +157,7 @@ def _serve(target: Target, impl: Implementation, database_url: str) -> Iterator[
         app_database_url = proxy.route(database_url)
         if target.server is not None:
             env = {"DATABASE_URL": app_database_url, "DATABASE_POOL_SIZE": POOL_SIZE}
-            with LiveServer(impl, target.server, free_port(), env, startup_timeout=60) as live:
+            with LiveServer(impl, target.server, free_port(), env) as live:
                 yield Service(None, live.url, database_url, proxy)
             return
         # In-process, the harness hands the factory its settings (see rosetta.registry).

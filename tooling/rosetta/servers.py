@@ -132,13 +132,15 @@ def _tornado(impl: Implementation, host: str, port: int, workers: int) -> list[s
 
 def _daphne(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
     # Daphne, Django Channels' server on Twisted: one process, as Channels' docs deploy it
-    # (several go behind a balancer). Twisted bounds the request head (16 KiB) and idle
-    # connections (60 s); an app that has not answered in 20 s gets Daphne's 503, one whose
-    # client has gone 5 s to finish. -v 0: warnings and errors only, no access log.
+    # (several go behind a balancer). Twisted bounds the request head (16 KiB, HEAD_LIMIT)
+    # and idle connections (60 s; Daphne has no option for either); an app that has not
+    # answered in 20 s gets Daphne's 503, one whose client has gone GRACEFUL seconds to
+    # finish. -v 0: warnings and errors only, no access log.
     if workers > 1:
         raise ServerError("daphne is one process: run several behind a balancer")
     return ["daphne", "-b", host, "-p", str(port), "--http-timeout", "20",
-            "--application-close-timeout", "5", "-v", "0", _app(impl, "asgi")]  # fmt: skip
+            "--application-close-timeout", str(GRACEFUL), "-v", "0",
+            _app(impl, "asgi")]  # fmt: skip
 
 
 SERVERS: dict[str, Command] = {
@@ -185,7 +187,7 @@ class LiveServer:
     env: Mapping[str, str]
     host: str = "127.0.0.1"
     workers: int = 1
-    startup_timeout: float = 30.0
+    startup_timeout: float = 60.0  # a loaded machine (CI beside other work) starts slowly
     log_path: Path | None = None
     # CPUs the server (its threads and workers too) may run on; None: wherever it likes.
     cpus: frozenset[int] | None = None
