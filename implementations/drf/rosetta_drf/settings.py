@@ -9,17 +9,44 @@ DJANGO_ALLOWED_HOSTS comma-separated (default "*": the service builds no URL fro
 """
 
 import os
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+from psycopg.abc import PQGen
+from psycopg.pq import TransactionStatus
+from psycopg.rows import TupleRow
 
 # Seconds to wait on the database: for a new connection or a free one from the pool (past
 # either, 503 while the pool goes on reconnecting on its own), and for a statement, which
-# PostgreSQL then cancels (503 too). Whole seconds: libpq reads connect_timeout so.
+# PostgreSQL then cancels (503 too; BoundedConnection gives up a second later on a server
+# that answers nothing). Whole seconds: libpq reads connect_timeout so.
 DATABASE_CONNECT_TIMEOUT = 5
 DATABASE_STATEMENT_TIMEOUT = 5
+
+RV = TypeVar("RV")
+
+
+class BoundedConnection(psycopg.Connection[TupleRow]):
+    """A psycopg connection whose every wait on the server ends within `bound` seconds:
+    libpq has no client-side timeout, and PostgreSQL's statement_timeout cannot fire when
+    the server is frozen or the link holds the bytes. The bound is a second past the
+    server's own timeout, so that a slow statement is cancelled by the server (and the
+    connection kept) and only a server that does not answer reaches it. Then the command is
+    still in flight and the connection is closed (half an exchange cannot be resumed): the
+    request is a 503, and the pool discards the connection when it comes back."""
+
+    bound = DATABASE_STATEMENT_TIMEOUT + 1.0
+
+    def wait(self, gen: PQGen[RV], interval: float = 0.1, timeout: float | None = None) -> RV:
+        try:
+            return super().wait(gen, interval, self.bound if timeout is None else timeout)
+        except psycopg.OperationalError:
+            if self.info.transaction_status == TransactionStatus.ACTIVE:  # still in flight
+                self.close()
+            raise
 
 
 def database(url: str, pool_size: int) -> dict[str, Any]:
@@ -51,6 +78,7 @@ def database(url: str, pool_size: int) -> dict[str, Any]:
                 "min_size": 1,
                 "max_size": pool_size,
                 "timeout": DATABASE_CONNECT_TIMEOUT,
+                "connection_class": BoundedConnection,
                 # Give up a failing reconnection early: the next request starts a fresh one.
                 "reconnect_timeout": DATABASE_CONNECT_TIMEOUT,
             },
