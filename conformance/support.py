@@ -8,7 +8,7 @@ copied whole into a starter (`rosetta new`), whose own conftest.py builds the se
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -23,6 +23,9 @@ MARKERS = {
     "database": "reads or controls the database directly",
 }
 CreateUser = Callable[..., dict[str, Any]]
+# A small multipart/form-data body, well formed (a server that parses forms takes it).
+MULTIPART = "multipart/form-data; boundary=rosetta"
+FORM = b'--rosetta\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--rosetta--\r\n'
 NOT_APPLICABLE = "does not apply here: "
 
 
@@ -68,3 +71,15 @@ def create_user(client: httpx.Client) -> CreateUser:
         return created
 
     return create
+
+
+def known_limit(
+    request: pytest.FixtureRequest,
+    limits: Mapping[str, Mapping[str, str]],
+    key: str | None,
+    check: str,
+) -> None:
+    """Make the running test a strict xfail where `limits[key][check]` says why `key` (a
+    framework, or a server) cannot pass `check`, whatever the implementation does."""
+    if key is not None and (reason := limits.get(key, {}).get(check)):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
