@@ -1,16 +1,20 @@
 """The servers as the tooling starts them (the live suite, `rosetta serve`, the benchmark
-and the Dockerfile take the same argv): gunicorn keeps connections alive, and a slow
-client does not hold up the others."""
+and the Dockerfile take the same argv): gunicorn keeps connections alive, a slow client
+does not hold up the others, and every server whose idle timeout the tooling sets closes
+an idle connection after it (conformance/test_http.py checks the rest of each server's
+limits under every implementation)."""
 
 import socket
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from rosetta import registry, servers
 from rosetta.ports import free_port
-from rosetta.servers import LiveServer
+from rosetta.servers import KEEP_ALIVE, LiveServer
 
 GUNICORN = [impl for impl in registry.implementations().values() if "gunicorn" in impl.servers]
 
@@ -46,3 +50,39 @@ def test_gunicorn_serves_others_while_a_client_is_slow(gunicorn: LiveServer) -> 
     with socket.create_connection((gunicorn.host, gunicorn.port)) as slow:
         slow.sendall(b"GET /health HTTP/1.1\r\nHost: slow\r\n")
         assert httpx.get(f"{gunicorn.url}/health", timeout=3).status_code == 200
+
+
+# The servers whose keep-alive timeout servers.py sets (Sanic's, Robyn's and the native
+# servers' are their implementations' own).
+KEEPING_ALIVE = ["uvicorn", "granian", "hypercorn", "gunicorn"]
+
+
+def idle_for(live: LiveServer) -> float:
+    """Seconds from the end of a response until the server closes the idle connection."""
+    with httpx.Client(base_url=live.url, timeout=KEEP_ALIVE + 10) as client:
+        response = client.get("/health")
+        assert response.status_code == 200
+        answered = time.monotonic()
+        sock = response.extensions["network_stream"].get_extra_info("socket")
+        sock.settimeout(KEEP_ALIVE + 10)
+        assert sock.recv(1) == b"", "the server sent more on an idle connection"
+        return time.monotonic() - answered
+
+
+def test_idle_connections_are_closed_after_the_keep_alive(schema_url: str) -> None:
+    """A connection held open and idle costs the server a socket for good: each server
+    closes it after KEEP_ALIVE seconds (and not at once: keep-alive is on)."""
+    env = {"DATABASE_URL": schema_url, "DATABASE_POOL_SIZE": "1"}
+    impls = registry.implementations().values()
+    lives = [
+        LiveServer(next(i for i in impls if server in i.servers), server, free_port(), env)
+        for server in KEEPING_ALIVE
+    ]
+    try:
+        with ThreadPoolExecutor(max_workers=len(lives)) as pool:
+            list(pool.map(LiveServer.start, lives))
+            idle = dict(zip(KEEPING_ALIVE, pool.map(idle_for, lives), strict=True))
+    finally:
+        for live in lives:
+            live.stop()
+    assert all(KEEP_ALIVE - 1 < seconds < KEEP_ALIVE + 3 for seconds in idle.values()), idle

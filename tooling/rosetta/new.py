@@ -50,17 +50,10 @@ CONTRACT = ROOT / "shared_contract"  # openapi.yaml, and README.md: the rules it
 PROBLEM_BASE = "https://rosetta.example/problems/"  # TYPE_BASE in every problems.py
 PYTHON = "3.11"
 POSTGRES_DRIVERS = ("psycopg", "asyncpg")  # what NAME.migrate may use, in this order
-# What the copied tests import, besides the service's own dependencies.
-TEST_REQUIREMENTS = (
-    "asgi-lifespan",
-    "httpx",
-    "jsonschema",
-    "openapi-spec-validator",
-    "psycopg[binary]",
-    "pytest",
-    "pytest-timeout",
-    "pyyaml",
-)
+# The tests' requirements besides what they import (found by reading them): pytest's
+# plugin for the timeout its settings set, and psycopg with its own libpq.
+TEST_REQUIREMENTS = {"pytest": "pytest", "pytest-timeout": "pytest-timeout"}
+TEST_EXTRAS = {"psycopg": "psycopg[binary]"}
 # Left behind when the member's folder is copied.
 SKIPPED = re.compile(
     r"(^|/)(__pycache__|\.venv|\.pytest_cache|\.mypy_cache|\.ruff_cache|build|dist)(/|$)"
@@ -344,6 +337,26 @@ def suite_module(path: Path) -> str:
     return source
 
 
+def tests_requirements(plan: Plan, tests: Path) -> list[str]:
+    """What the starter's tests need installed: the distributions of what they import
+    (from this environment's metadata), and TEST_REQUIREMENTS."""
+    modules = set()
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                modules.add(node.module.split(".")[0])
+    modules -= {*sys.stdlib_module_names, "__future__", plan.package}
+    owners = importlib.metadata.packages_distributions()
+    unknown = sorted(module for module in modules if module not in owners)
+    if unknown:
+        raise GenerationError(f"the tests import {', '.join(unknown)}, which nothing provides")
+    found = {normalize(dist) for module in modules for dist in owners[module]}
+    requirements = {**TEST_REQUIREMENTS, **{name: TEST_EXTRAS.get(name, name) for name in found}}
+    return sorted(requirements.values())
+
+
 def uses_target(tests: Path) -> bool:
     """Whether a copied test takes the suite's `target` fixture."""
     for path in tests.glob("test_*.py"):
@@ -454,7 +467,8 @@ def context(plan: Plan, stage: Path) -> dict[str, Any]:
     `stage`, the lock and the checkout."""
     impl = plan.impl
     member_pyproject, groups = member_pyproject_text(plan)
-    dev = sorted({*TEST_REQUIREMENTS, *groups.pop("dev", [])}, key=requirement_name)
+    tested = tests_requirements(plan, stage / "tests")
+    dev = sorted({*tested, *groups.pop("dev", [])}, key=requirement_name)
     runtime = tomllib.loads(member_pyproject)["project"]["dependencies"]
     names = closure([*runtime, *dev, *(r for group in groups.values() for r in group)])
     driver = next((d for d in POSTGRES_DRIVERS if d in names), None)
