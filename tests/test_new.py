@@ -158,7 +158,8 @@ class Starter:
     impl: registry.Implementation
     path: Path
     server_url: str  # the PostgreSQL server its tests create their database on
-    seconds: float = 0.0
+    installed: bool = False
+    steps: dict[str, float] = field(default_factory=dict)  # seconds each step took
     failures: list[str] = field(default_factory=list)
 
 
@@ -177,7 +178,8 @@ def starter_env(server_url: str) -> dict[str, str]:
 def run(
     starter: Starter, step: str, argv: list[str], cwd: Path | None = None, timeout: float = 300
 ) -> bool:
-    """Run a step in the starter's folder (or `cwd`); record its failure."""
+    """Run a step in the starter's folder (or `cwd`); record its time and its failure."""
+    started = time.monotonic()
     try:
         done = subprocess.run(
             argv,
@@ -190,6 +192,8 @@ def run(
     except subprocess.TimeoutExpired:
         starter.failures.append(f"{step}: no answer in {timeout:.0f} s")
         return False
+    finally:
+        starter.steps[step] = time.monotonic() - started
     if done.returncode != 0:
         output = (done.stdout + done.stderr)[-3000:]
         starter.failures.append(f"{step} exited {done.returncode}:\n{output}")
@@ -271,11 +275,13 @@ def check_files(starter: Starter) -> None:
 def make(impl: registry.Implementation, workspace: Path, server_url: str) -> Starter:
     """Generate and install one starter, and check what it holds (no tests run yet)."""
     starter = Starter(impl, workspace / impl.name, server_url)
-    started = time.monotonic()
     generate = [str(BIN / "rosetta"), "new", impl.name, str(starter.path)]
     generate += ["--package", PACKAGE, "--problem-base", PROBLEM_BASE]
     sync = ["uv", "sync", "--locked", "--quiet"]
-    if run(starter, "rosetta new", generate, workspace) and run(starter, "uv sync", sync):
+    starter.installed = run(starter, "rosetta new", generate, workspace) and run(
+        starter, "uv sync", sync
+    )
+    if starter.installed:
         check_files(starter)
         ruff = str(BIN / "ruff")
         static = {
@@ -291,15 +297,13 @@ def make(impl: registry.Implementation, workspace: Path, server_url: str) -> Sta
         migrate = ["uv", "run", "python", "-m", f"{PACKAGE}.migrate"]
         for attempt in ("first", "again"):
             run(starter, f"migrate ({attempt})", migrate)
-    starter.seconds = time.monotonic() - started
     return starter
 
 
 def run_tests(starter: Starter) -> Starter:
     """Run the starter's own tests, as its README says; nothing may be skipped."""
-    if starter.failures:
-        return starter  # not generated, or not installed
-    started = time.monotonic()
+    if not starter.installed:
+        return starter
     report = starter.path.with_suffix(".xml")
     # xunit1: the round-trip checks record their counts as properties.
     tests = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
@@ -310,7 +314,6 @@ def run_tests(starter: Starter) -> Starter:
         if counts["tests"] < 100:
             starter.failures.append(f"only {counts['tests']} tests ran")
         starter.failures += [f"skipped: {reason}" for reason in skips if not allowed_skip(reason)]
-    starter.seconds += time.monotonic() - started
     return starter
 
 
@@ -349,8 +352,8 @@ def test_generated_starters_pass_their_own_tests(tmp_path: Path, server_url: str
     wall = time.monotonic() - started
     print(f"\n{len(starters)} starters: made in {generated:.0f} s, tested by {wall:.0f} s")
     for starter in starters:
-        problems = len(starter.failures)
-        print(f"  {starter.impl.name:12} {starter.seconds:5.0f} s  {problems} problems")
+        steps = ", ".join(f"{step} {seconds:.0f} s" for step, seconds in starter.steps.items())
+        print(f"  {starter.impl.name:12} {len(starter.failures)} problems; {steps}")
     with psycopg.connect(server_url) as conn:
         assert conn.execute("SELECT to_regclass('users')").fetchone() == ("users",)
     failed = {s.impl.name: s.failures for s in starters if s.failures}
