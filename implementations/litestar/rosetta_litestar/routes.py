@@ -149,8 +149,8 @@ class UsersController(Controller):
 
     # Litestar registers a controller's handlers one by one, sorted by name, and makes an
     # OPTIONS handler for a path when its first handler is registered: that automatic one
-    # keeps the methods of that first handler only (litestar#4169, fixed in v3). So the
-    # first handler of each path is this one, named to sort first.
+    # keeps the methods of that first handler only (litestar-org/litestar#4169, fixed in
+    # v3). So the first handler of each path is this one, named to sort first.
     @route(["/", "/{id:str}"], http_method=HttpMethod.OPTIONS, include_in_schema=False)
     async def allow(self, request: Request[Any, Any, Any]) -> Response[None]:
         """OPTIONS, as Litestar's automatic handler answers it: 204 with the path's methods
