@@ -1,7 +1,10 @@
 """The shared `users` table through Piccolo; the schema itself lives in db/ (Piccolo's
 migrations are never run, and no `create_table` either)."""
 
-from typing import Any
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 from piccolo.columns import BigSerial, Column, Text, Timestamptz
 from piccolo.engine.postgres import PostgresEngine
@@ -12,6 +15,9 @@ from piccolo.table import Table
 from .problems import UserNotFoundError
 from .schemas import UNSET, UserCreate, UserPublic, UserUpdate
 from .settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class User(Table, tablename="users"):
@@ -45,6 +51,30 @@ def create_engine(settings: Settings) -> PostgresEngine:
     return engine
 
 
+def bounded(work: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """A data function whose caller waits no longer than the connection's command_timeout
+    (its wait for a pooled connection included), then gets a TimeoutError (503).
+
+    Piccolo waits for a pooled connection with no timeout (asyncpg takes one per acquire(),
+    which Piccolo does not pass), and asyncpg hands a connection whose statement timed out
+    back to the pool only once the server has acknowledged the cancel, which a stalled
+    server never does. So the work runs as a task of its own, which is cancelled at the
+    deadline and cleans up in the background, while the request is answered at once."""
+
+    @functools.wraps(work)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        task = asyncio.ensure_future(work(*args, **kwargs))
+        try:
+            async with asyncio.timeout(User._meta.db.config["command_timeout"]):
+                return await asyncio.shield(task)
+        except BaseException:  # the deadline passed, or the request itself was cancelled
+            task.cancel()
+            raise
+
+    return run
+
+
+@bounded
 async def ping() -> None:
     await User.raw("SELECT 1")
 
@@ -54,6 +84,7 @@ def matching(email: str | None) -> list[Any]:
     return [] if email is None else [Lower(User.email) == Lower(email)]
 
 
+@bounded
 async def list_users(*, limit: int, offset: int, email: str | None) -> tuple[list[UserPublic], int]:
     # The page and the total in one statement, so from one snapshot: COUNT(*) OVER () (a
     # Piccolo transaction cannot be opened REPEATABLE READ). An empty page carries no total,
@@ -69,6 +100,7 @@ async def list_users(*, limit: int, offset: int, email: str | None) -> tuple[lis
     return [UserPublic.from_row(row) for row in rows], total
 
 
+@bounded
 async def create_user(user: UserCreate) -> UserPublic:
     row, *_ = await User.insert(User(email=user.email, name=user.name)).returning(
         *User.all_columns()
@@ -76,6 +108,7 @@ async def create_user(user: UserCreate) -> UserPublic:
     return UserPublic.from_row(row)
 
 
+@bounded
 async def get_user(user_id: int) -> UserPublic:
     row = await User.select(*User.all_columns()).where(User.id == user_id).first()
     if row is None:
@@ -83,6 +116,7 @@ async def get_user(user_id: int) -> UserPublic:
     return UserPublic.from_row(row)
 
 
+@bounded
 async def update_user(user_id: int, changes: UserUpdate) -> UserPublic:
     values: dict[Column | str, Any] = {
         column: value
@@ -98,6 +132,7 @@ async def update_user(user_id: int, changes: UserUpdate) -> UserPublic:
     return UserPublic.from_row(rows[0])
 
 
+@bounded
 async def delete_user(user_id: int) -> None:
     if not await User.delete().where(User.id == user_id).returning(User.id):
         raise UserNotFoundError(user_id)

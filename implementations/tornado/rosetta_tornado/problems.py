@@ -42,9 +42,12 @@ KINDS = {
 }
 MEDIA_TYPE = "application/problem+json"
 FieldErrors = list[dict[str, str]]
-# Refused, unreachable or timed out (psycopg_pool's PoolTimeout and a cancelled statement are
-# OperationalErrors), and a connection closed under a statement (InterfaceError).
-DATABASE_UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError)
+# What a stalled, lost or unreachable database raises, all 503: refused, unreachable or timed
+# out (psycopg_pool's PoolTimeout is an OperationalError), a server shutting down or starting
+# up (SQLSTATE 57P01-57P03) or a statement it cancelled (57014), all OperationalErrors too, a
+# connection closed under a statement (InterfaceError), and the deadline of db.bounded
+# (TimeoutError, an OSError).
+DATABASE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, OSError)
 
 
 def problem(status: int, detail: str, *, errors: FieldErrors | None = None) -> dict[str, Any]:
@@ -140,7 +143,7 @@ class ProblemHandler(RequestHandler):
         errors = None
         if isinstance(error, ProblemError):
             status, detail, errors = error.status, error.detail, error.errors
-        elif isinstance(error, DATABASE_UNREACHABLE):
+        elif isinstance(error, DATABASE_UNAVAILABLE):
             status, detail = 503, "The database cannot be reached; try again shortly."
         elif status_code == 404:
             status, detail = 404, f"Nothing is served at {self.request.path}."
@@ -171,5 +174,5 @@ class ProblemHandler(RequestHandler):
         """Tornado logs every exception that is no HTTPError as a failure, traceback and
         all, before `write_error` answers it; the database's verdicts mapped there (409,
         422, 503) are answers, not failures."""
-        if not isinstance(value, (psycopg.errors.IntegrityError, *DATABASE_UNREACHABLE)):
+        if not isinstance(value, (psycopg.errors.IntegrityError, *DATABASE_UNAVAILABLE)):
             super().log_exception(typ, value, tb)
