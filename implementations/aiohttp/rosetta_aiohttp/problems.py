@@ -39,7 +39,7 @@ KINDS = {
 MEDIA_TYPE = "application/problem+json"
 # Refused, unreachable or timed out (TimeoutError is an OSError), dropped, shutting down, or
 # the driver's own state after a cut.
-DATABASE_UNREACHABLE = (
+DATABASE_UNAVAILABLE = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.OperatorInterventionError,
@@ -187,7 +187,7 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return on_validation_error(exc)
     except asyncpg.IntegrityConstraintViolationError as exc:
         return on_problem(integrity_problem(exc))
-    except DATABASE_UNREACHABLE:
+    except DATABASE_UNAVAILABLE:
         return on_database_unreachable()
     except Exception:
         return on_unexpected(request)

@@ -44,7 +44,7 @@ MEDIA_TYPE = "application/problem+json"
 # Refused, unreachable or timed out (TimeoutError is an OSError, and what the pool raises
 # when no connection is free in time), dropped, shutting down (OperationalError covers
 # 57P01..57P03), or a connection psycopg2 has already closed (InterfaceError).
-DATABASE_UNREACHABLE = (
+DATABASE_UNAVAILABLE = (
     OSError,
     psycopg2.OperationalError,
     psycopg2.InterfaceError,
@@ -168,7 +168,7 @@ class ProblemPipe(Pipe):  # type: ignore[misc]
             return await next_pipe(**kwargs)
         except psycopg2.IntegrityError as exc:
             raise integrity_problem(exc) from None
-        except DATABASE_UNREACHABLE:
+        except DATABASE_UNAVAILABLE:
             raise on_database_unreachable() from None
 
 
