@@ -232,8 +232,9 @@ class TcpProxy:
     def route(self, url: str) -> str:
         """The PostgreSQL URL `url`, through this proxy."""
         parts = urlsplit(url)
+        userinfo, at, _ = parts.netloc.rpartition("@")  # user and password, as written
         host, port = self.address
-        return parts._replace(netloc=f"{parts.username}@{host}:{port}").geturl()
+        return parts._replace(netloc=f"{userinfo}{at}{host}:{port}").geturl()
 
     def __enter__(self) -> TcpProxy:
         self._thread.start()

@@ -42,6 +42,21 @@ def test_cut_closes_the_connection_at_both_ends() -> None:
             time.sleep(0.05)
 
 
+@pytest.mark.parametrize(
+    ("url", "routed"),
+    [
+        ("postgresql://app:p%40ss@db.example:6432/users", "postgresql://app:p%40ss@{at}/users"),
+        ("postgresql://app@db.example/users?sslmode=disable", "postgresql://app@{at}/users?sslmode=disable"),
+        ("postgresql://db.example/users", "postgresql://{at}/users"),
+    ],
+)  # fmt: skip
+def test_a_routed_url_keeps_its_credentials(url: str, routed: str) -> None:
+    """A starter's own tests run against a server with a password (its compose PostgreSQL)."""
+    with TcpProxy(("db.example", 5432)) as proxy:
+        host, port = proxy.address
+        assert proxy.route(url) == routed.format(at=f"{host}:{port}")
+
+
 @pytest.mark.parametrize("sslmode", ["disable", "prefer"])  # prefer: an SSLRequest, refused
 def test_round_trips_are_counted_exactly(sslmode: str) -> None:
     proxy = TcpProxy.to_database(admin_url())
