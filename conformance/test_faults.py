@@ -1,10 +1,11 @@
 """The database's own faults, played by the suite's proxy (conformance/proxy.py) so that no
-real server restarts: a fast shutdown (57P01 to live sessions, 57P03 to new ones), an
-administrator's (57P01 to both), the crash of another backend (57P02, then 57P03), and a
-stall (every byte held, nothing closed). During each, every request is answered with a 503
-problem within the bound of shared_contract/README.md ("Hostile input and faults"); once
-it ends, the same process answers normally again. Under load with faults coming and
-going, every request is answered, and every 201 is a stored row.
+real server restarts: the link cut (a host gone), a fast shutdown (57P01 to live sessions,
+57P03 to new ones), an administrator's (57P01 to both), the crash of another backend
+(57P02, then 57P03), and a stall (every byte held, nothing closed). During each, every
+request is answered with a 503 problem within the bound of shared_contract/README.md
+("Hostile input and faults"); once it ends, the same process answers normally again.
+Under load with faults coming and going, every request is answered, and every 201 is a
+stored row.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ FAULTS: dict[str, Callable[[TcpProxy], None]] = {
     # Another backend crashed: every session is ended, new ones wait for the recovery.
     "crash-shutdown": lambda proxy: shutdown(proxy, CRASH_SHUTDOWN, CANNOT_CONNECT_NOW),
     "stall": TcpProxy.stall,
+    # The host gone: every connection reset, new ones refused.
+    "cut": TcpProxy.cut,
 }
 
 
