@@ -18,10 +18,13 @@ from typing import Any
 import psycopg
 import pytest
 
+from conformance.support import register_markers
 from rosetta import database
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The suite's marks, for tests/ too: tests/test_known_gaps.py imports its modules.
+    register_markers(config)
     if hasattr(config, "workerinput"):
         return  # the controller's server, named in the environment it passed on
     if config.getoption("base_url", None):
