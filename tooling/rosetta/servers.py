@@ -25,8 +25,11 @@ from rosetta.registry import Implementation
 
 # argv of each server, from the implementation, host, port and worker count.
 Command = Callable[[Implementation, str, int, int], list[str]]
-# Requests one gunicorn worker serves at once (no more than the smallest pool it is given).
-GUNICORN_THREADS = 4
+# Requests one gunicorn worker serves at once (gunicorn's docs: 2-4 per core). Above the
+# pool's size (the suite's 4), the requests beyond the pool wait for a connection with the
+# pool's timeout, a 503 within the contract's bound when the database stalls, rather than
+# unbounded in the listen backlog behind busy threads.
+GUNICORN_THREADS = 8
 # The limits a careful operator sets on every server that has the option (the others'
 # own defaults are bounded: gunicorn 100 fields of 8190 bytes, Sanic 8 KiB, granian 100
 # headers in a 400 KiB buffer; shared_contract/README.md, "Hostile input and faults"):
