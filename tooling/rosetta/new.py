@@ -533,14 +533,21 @@ def copy_member(plan: Plan, stage: Path) -> None:
         dest.write_text(plan.relocate(plan.rename(text)), encoding="utf-8")
 
 
+# Raw HTTP to a running server: a starter whose tests drive the app in-process has none.
+LIVE_ONLY = {"test_http.py"}
+
+
 def copy_suite(plan: Plan, stage: Path) -> None:
     """The suite's modules but its conftest.py (the starter has its own), and the contract."""
     tests = Path("tests", "conformance")
     (stage / tests).mkdir(parents=True, exist_ok=True)
+    skipped = {"conftest.py", "__init__.py"}
+    if plan.impl.interface != "native":
+        skipped |= LIVE_ONLY
     copies = {
         tests / path.name: suite_module(path)
         for path in sorted(SUITE.glob("*.py"))
-        if path.name not in {"conftest.py", "__init__.py"}
+        if path.name not in skipped
     }
     for name in ("openapi.yaml", "README.md"):
         copies[tests / name] = (CONTRACT / name).read_text(encoding="utf-8")
