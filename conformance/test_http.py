@@ -74,6 +74,17 @@ SERVER_LIMITS: dict[str, dict[str, str]] = {
             " runs (gunicorn/http/wsgi.py)"
         ),
     },
+    "waitress": {
+        "smuggling-cl-te": (
+            "waitress lets Transfer-Encoding override Content-Length, removes the header"
+            " before the app sees it, and keeps the connection open: the bytes after the"
+            " chunked body are served as a second request (waitress/parser.py, parse_header)"
+        ),
+        "expect-continue": (
+            "waitress sends 100 Continue itself once the head is in, and buffers the whole body"
+            " before the WSGI app runs (waitress/channel.py, HTTPChannel.received)"
+        ),
+    },
 }
 
 TIMEOUT = 5.0  # seconds for any one read or write

@@ -54,7 +54,7 @@ def test_gunicorn_serves_others_while_a_client_is_slow(gunicorn: LiveServer) -> 
 
 # The servers whose keep-alive timeout servers.py sets (Sanic's, Robyn's and the native
 # servers' are their implementations' own).
-KEEPING_ALIVE = ["uvicorn", "granian", "hypercorn", "gunicorn"]
+KEEPING_ALIVE = ["uvicorn", "granian", "hypercorn", "gunicorn", "waitress"]
 
 
 def idle_for(live: LiveServer) -> float:

@@ -146,6 +146,23 @@ def _daphne(impl: Implementation, host: str, port: int, workers: int) -> list[st
             _app(impl, "asgi")]  # fmt: skip
 
 
+def _waitress(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # Waitress, pure Python (Pylons): one process, its own asyncore loop reading every
+    # connection (a slow client holds no thread) and GUNICORN_THREADS threads running the
+    # app. A head over HEAD_LIMIT is refused with 431; a connection idle for KEEP_ALIVE
+    # seconds (no byte either way, no request in flight) is closed, looked for every
+    # second (--cleanup-interval, 30 s by default); poll(), not select() with its 1024
+    # descriptors. The body is buffered whole before the app runs (to a file past 512 KiB).
+    if workers > 1:
+        raise ServerError("waitress is one process: run several behind a balancer")
+    return ["waitress-serve", "--host", host, "--port", str(port),
+            "--threads", str(GUNICORN_THREADS),
+            "--max-request-header-size", str(HEAD_LIMIT),
+            "--channel-timeout", str(KEEP_ALIVE), "--cleanup-interval", "1",
+            "--asyncore-use-poll", "--no-expose-tracebacks",
+            *(["--call"] if impl.factory else []), _app(impl, "wsgi")]  # fmt: skip
+
+
 SERVERS: dict[str, Command] = {
     "uvicorn": _uvicorn,
     "granian": _granian,
@@ -158,6 +175,7 @@ SERVERS: dict[str, Command] = {
     "gunicorn-aiohttp": _gunicorn_aiohttp,
     "tornado": _tornado,
     "daphne": _daphne,
+    "waitress": _waitress,
 }
 
 
