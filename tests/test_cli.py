@@ -90,7 +90,8 @@ def test_serve_on_embedded_postgres_then_ctrl_c(tmp_path: Path) -> None:
             for line in process.stdout or []:
                 lines.put(line)
 
-        threading.Thread(target=read, daemon=True).start()
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
         printed: list[str] = []
         try:
             while not printed or not printed[-1].startswith("Press Ctrl-C"):
@@ -105,6 +106,8 @@ def test_serve_on_embedded_postgres_then_ctrl_c(tmp_path: Path) -> None:
             process.send_signal(signal.SIGINT)
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+            reader.join(timeout=5)  # what it printed as it stopped, for the message below
+            printed += [lines.get() for _ in range(lines.qsize())]
     assert process.returncode == 0, printed
     assert f"http://127.0.0.1:{port}/openapi.json" in "".join(printed)
     assert not (tmp_path / "data" / "pgdata" / "postmaster.pid").exists(), "database still running"

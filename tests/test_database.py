@@ -50,6 +50,7 @@ def test_admin_url_takes_rosetta_admin_url_first() -> None:
     assert probe.stderr == ""
 
 
+@pytest.mark.timeout(300)  # a whole pytest run in a subprocess
 def test_tests_run_on_the_deprecated_database_url() -> None:
     """The whole run takes the old name, says so once, and passes under warnings as errors."""
     run = subprocess.run(

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test is a whole pytest run in a subprocess: minutes on a loaded machine.
+pytestmark = pytest.mark.timeout(300)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
