@@ -87,7 +87,7 @@ def session(client: httpx.Client) -> Iterator[requests.Session]:
 
 
 def is_multipart(case: schemathesis.Case[Any]) -> bool:
-    content_type = (case.headers or {}).get("Content-Type") or case.media_type or ""
+    content_type = case.headers.get("Content-Type") or case.media_type or ""
     return content_type.startswith(MULTIPART.split(";")[0])
 
 

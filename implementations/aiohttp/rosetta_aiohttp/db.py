@@ -4,7 +4,7 @@ migrations are never run, and no `create_table` either)."""
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from piccolo.columns import BigSerial, Column, Text, Timestamptz
 from piccolo.engine.postgres import PostgresEngine
@@ -63,9 +63,10 @@ def bounded(work: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
 
     @functools.wraps(work)
     async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        deadline = cast(PostgresEngine, User._meta.db).config["command_timeout"]
         task = asyncio.ensure_future(work(*args, **kwargs))
         try:
-            async with asyncio.timeout(User._meta.db.config["command_timeout"]):
+            async with asyncio.timeout(deadline):
                 return await asyncio.shield(task)
         except BaseException:  # the deadline passed, or the request itself was cancelled
             task.cancel()
