@@ -61,6 +61,7 @@ class RoundTrips:
         self._lock = threading.Lock()
         self._count = 0
         self._unreadable = 0
+        self._opened = 0
         self._last_traffic = time.monotonic()
 
     @property
@@ -74,6 +75,12 @@ class RoundTrips:
         protocol): their round trips are missing from `count`."""
         with self._lock:
             return self._unreadable
+
+    @property
+    def opened(self) -> int:
+        """Connections opened through the proxy so far."""
+        with self._lock:
+            return self._opened
 
     def reset(self) -> None:
         with self._lock:
@@ -99,6 +106,10 @@ class RoundTrips:
         with self._lock:
             self._count += ready
             self._last_traffic = time.monotonic()
+
+    def _opening(self) -> None:
+        with self._lock:
+            self._opened += 1
 
     def _lost(self) -> None:
         with self._lock:
@@ -346,6 +357,7 @@ class TcpProxy:
             client.close()
 
     def _relay(self, client: socket.socket, server: socket.socket) -> None:
+        self.round_trips._opening()
         framing = Framing(self.round_trips)
         link = _Link(client, server, framing)
         with self._lock:

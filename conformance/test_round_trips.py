@@ -136,13 +136,22 @@ def test_round_trips_within_budget(
 
     for _ in range(WARM_UP):
         send(create_user() if op.fresh_user else users[0])
-    counts = []
-    for _ in range(MEASURED):
+    steady, all_counts = [], []
+    for _ in range(MEASURED * 3):
         user = create_user() if op.fresh_user else users[0]
         round_trips.settle()
         round_trips.reset()
+        opened = round_trips.opened
         send(user)
-        counts.append(round_trips.settle())
+        all_counts.append(round_trips.settle())
+        if round_trips.opened == opened:
+            steady.append(all_counts[-1])
+        if len(steady) == MEASURED:
+            break
+    # A request during which a pool opened a connection (its growth after an earlier test's
+    # concurrency, finishing late on a loaded machine) is not the steady state; a stack that
+    # opens one for every request never reaches it, and all its requests are counted.
+    counts = steady if len(steady) == MEASURED else all_counts
     assert round_trips.unreadable == 0, "the proxy could not read some connections (TLS?)"
     allowed = budget(target.impl.data_layer, operation)
     position, measured = list(OPERATIONS).index(operation), f"{op.label} {spread(counts)}"
