@@ -33,12 +33,18 @@ from conformance.support import MULTIPART, Service
 from conformance.test_hostile import FRAMEWORK_LIMITS, implementation_of
 
 MAX_EXAMPLES = 25
-# Hypothesis warns when the global `random` moves while it draws a case; here that is the
-# app under test, which runs in another thread (a pool's jitter), not the strategies.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Do not use the `random` module inside strategies"
-    ":hypothesis.errors.HypothesisDeprecationWarning"
-)
+pytestmark = [
+    # Hypothesis warns when the global `random` moves while it draws a case; here that is
+    # the app under test, which runs in another thread (a pool's jitter), not the strategies.
+    pytest.mark.filterwarnings(
+        "ignore:Do not use the `random` module inside strategies"
+        ":hypothesis.errors.HypothesisDeprecationWarning"
+    ),
+    # An operation's phases, or 25 stateful sequences: seconds on a quiet machine, over the
+    # suite's 120 s when a full run shares 2 cores among every member's servers (a Django
+    # member's stateful test, and Starlette's under uvicorn live, were cut off there).
+    pytest.mark.timeout(300),
+]
 STEPS = 10  # calls per stateful sequence at most
 
 

@@ -16,6 +16,10 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from rosetta import handlers, registry, site
 
+# The first test of a worker builds the site (4 s on a quiet machine) or starts Chromium:
+# over the suite's 120 s beside the starters' test runs on CI's 2 cores.
+pytestmark = pytest.mark.timeout(300)
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

@@ -208,7 +208,9 @@ class LiveServer:
     env: Mapping[str, str]
     host: str = "127.0.0.1"
     workers: int = 1
-    startup_timeout: float = 60.0  # a loaded machine (CI beside other work) starts slowly
+    # A loaded machine starts slowly: with nineteen workers on CI's two cores, uvicorn had not
+    # printed its first line (the app still importing) 60 s after it was started.
+    startup_timeout: float = 180.0
     log_path: Path | None = None
     # CPUs the server (its threads and workers too) may run on; None: wherever it likes.
     cpus: frozenset[int] | None = None
