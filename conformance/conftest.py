@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from conformance.proxy import TcpProxy
-from conformance.support import Service, create_user, register_markers
+from conformance.support import POOL_SIZE, Service, create_user, register_markers
 from conformance.transports import BASE_URL, ASGIPortal, wsgi_transport
 from rosetta import registry
 from rosetta.database import admin_url, create_database, drop_database
@@ -32,10 +32,6 @@ from rosetta.registry import Implementation
 from rosetta.servers import LiveServer
 
 __all__ = ["create_user"]  # a fixture, shared with the starters (see support.py)
-
-# Every implementation runs at once, one per worker, on one PostgreSQL server (whose
-# max_connections is often 100): small pools keep the run within it.
-POOL_SIZE = "4"
 
 
 @dataclass(frozen=True)
@@ -156,12 +152,12 @@ def _serve(target: Target, impl: Implementation, database_url: str) -> Iterator[
     with TcpProxy.to_database(database_url) as proxy:
         app_database_url = proxy.route(database_url)
         if target.server is not None:
-            env = {"DATABASE_URL": app_database_url, "DATABASE_POOL_SIZE": POOL_SIZE}
+            env = {"DATABASE_URL": app_database_url, "DATABASE_POOL_SIZE": str(POOL_SIZE)}
             with LiveServer(impl, target.server, free_port(), env) as live:
                 yield Service(None, live.url, database_url, proxy)
             return
         # In-process, the harness hands the factory its settings (see rosetta.registry).
-        app = impl.load_app(app_database_url, int(POOL_SIZE))
+        app = impl.load_app(app_database_url, POOL_SIZE)
         if impl.interface == "wsgi":
             yield Service(wsgi_transport(app), BASE_URL, database_url, proxy)
             return
@@ -173,12 +169,18 @@ def _serve(target: Target, impl: Implementation, database_url: str) -> Iterator[
             portal.stop()
 
 
-@pytest.fixture(scope="session")
+def connect(database_url: str) -> psycopg.Connection[Any]:
+    """A connection of the test's own, for this test only (one held per worker for the
+    whole run, beside the pools, passed max_connections with nineteen members). A lock
+    left by a stalled request waits at most 5 s."""
+    return psycopg.connect(database_url, autocommit=True, options="-c lock_timeout=5s")
+
+
+@pytest.fixture
 def database(service: Service) -> Iterator[psycopg.Connection[Any]]:
     if service.database_url is None:
         pytest.skip("needs the service's database: set DATABASE_URL along with --base-url")
-    with psycopg.connect(service.database_url, autocommit=True) as conn:
-        conn.execute("SET lock_timeout = '5s'")
+    with connect(service.database_url) as conn:
         yield conn
 
 
@@ -186,8 +188,8 @@ def database(service: Service) -> Iterator[psycopg.Connection[Any]]:
 def client(service: Service, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
     """A client of the implementation; with an empty table unless run on --base-url."""
     if service.database_url is not None:
-        conn = request.getfixturevalue("database")
-        conn.execute("DELETE FROM users")
+        with connect(service.database_url) as conn:
+            conn.execute("DELETE FROM users")
     elif request.node.get_closest_marker("empty_table"):
         pytest.skip("needs an empty table: set DATABASE_URL along with --base-url")
     with service.client() as http:

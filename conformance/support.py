@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from conformance.proxy import TcpProxy
-from conformance.transports import REQUEST_TIMEOUT
+from conformance.transports import KEEPALIVE_EXPIRY, REQUEST_TIMEOUT
 
 MARKERS = {
     "empty_table": "needs the users table empty at its start",
@@ -27,6 +27,11 @@ CreateUser = Callable[..., dict[str, Any]]
 MULTIPART = "multipart/form-data; boundary=rosetta"
 FORM = b'--rosetta\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--rosetta--\r\n'
 NOT_APPLICABLE = "does not apply here: "
+# Every implementation runs at once, one per worker, on one PostgreSQL server (whose
+# max_connections is often 100): small pools keep the run within it (nineteen members make
+# 76 pooled connections; the tests' own are opened per test). Fewer than 4 puts a third
+# request in line for a pooled connection under a stall: a wait of 5 s, then a stall of 5 s.
+POOL_SIZE = 4
 
 
 @dataclass
@@ -39,8 +44,14 @@ class Service:
     proxy: TcpProxy | None = None
 
     def client(self) -> httpx.Client:
+        # The servers close a connection idle for 5 s (shared_contract/README.md), httpx
+        # keeps one for 5 s too: a request sent on it as the server closes it gets no answer
+        # ("Server disconnected without sending a response"). A client drops it first.
         return httpx.Client(
-            transport=self.transport, base_url=self.base_url, timeout=REQUEST_TIMEOUT
+            transport=self.transport,
+            base_url=self.base_url,
+            timeout=REQUEST_TIMEOUT,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
         )
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from conformance.contract import assert_json, assert_problem
 from conformance.proxy import ADMIN_SHUTDOWN, CANNOT_CONNECT_NOW, CRASH_SHUTDOWN, TcpProxy
-from conformance.support import Service, unique_email
+from conformance.support import POOL_SIZE, Service, unique_email
 
 pytestmark = pytest.mark.database
 
@@ -89,9 +89,6 @@ def proxy_of(service: Service) -> TcpProxy:
     return service.proxy
 
 
-POOL = 4  # the suite's pool size (its conftest's): as many at once use every pooled connection
-
-
 @pytest.mark.parametrize("fault", FAULTS)
 def test_database_fault_gives_503_then_recovers(
     client: httpx.Client, service: Service, fault: str
@@ -114,10 +111,10 @@ def test_database_fault_gives_503_then_recovers(
         assert elapsed < BOUND, f"{method} {path}: {response.status_code} after {elapsed:.1f} s"
         assert_problem(response, 503)
     recovered(client)
-    # Concurrently, so that every pooled connection is used again (a dead one kept in the
-    # pool would answer 503 with the database back).
-    with ThreadPoolExecutor(max_workers=POOL) as pool:
-        list(pool.map(lambda _: assert_normal(client), range(POOL)))
+    # As many at once as the suite's pool holds, so that every pooled connection is used
+    # again (a dead one kept in the pool would answer 503 with the database back).
+    with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
+        list(pool.map(lambda _: assert_normal(client), range(POOL_SIZE)))
 
 
 THREADS, CREATES = 8, 25

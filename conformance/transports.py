@@ -13,6 +13,7 @@ from asgi_lifespan import LifespanManager, LifespanNotSupported
 
 BASE_URL = "http://testserver"
 REQUEST_TIMEOUT = 30.0
+KEEPALIVE_EXPIRY = 2.0  # seconds a client keeps an idle connection: below the servers' 5 s
 
 
 class _Chunks(httpx.AsyncByteStream):
