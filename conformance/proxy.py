@@ -107,7 +107,7 @@ class RoundTrips:
             self._count += ready
             self._last_traffic = time.monotonic()
 
-    def _opening(self) -> None:
+    def _connected(self) -> None:
         with self._lock:
             self._opened += 1
 
@@ -122,6 +122,7 @@ class Framing:
 
     def __init__(self, round_trips: RoundTrips) -> None:
         self._round_trips = round_trips
+        round_trips._connected()
         self._lock = threading.Lock()  # the client's side tells the server's side what to expect
         self._readable = True
         self._opening = bytearray()  # the client's untyped packet, so far
@@ -357,7 +358,6 @@ class TcpProxy:
             client.close()
 
     def _relay(self, client: socket.socket, server: socket.socket) -> None:
-        self.round_trips._opening()
         framing = Framing(self.round_trips)
         link = _Link(client, server, framing)
         with self._lock:

@@ -136,22 +136,20 @@ def test_round_trips_within_budget(
 
     for _ in range(WARM_UP):
         send(create_user() if op.fresh_user else users[0])
-    steady, all_counts = [], []
-    for _ in range(MEASURED * 3):
+    # (round trips, whether a connection was opened meanwhile), one request at a time
+    samples: list[tuple[int, bool]] = []
+    while len(samples) < MEASURED * 3 and sum(not new for _, new in samples) < MEASURED:
         user = create_user() if op.fresh_user else users[0]
         round_trips.settle()
         round_trips.reset()
         opened = round_trips.opened
         send(user)
-        all_counts.append(round_trips.settle())
-        if round_trips.opened == opened:
-            steady.append(all_counts[-1])
-        if len(steady) == MEASURED:
-            break
+        samples.append((round_trips.settle(), round_trips.opened != opened))
     # A request during which a pool opened a connection (its growth after an earlier test's
     # concurrency, finishing late on a loaded machine) is not the steady state; a stack that
     # opens one for every request never reaches it, and all its requests are counted.
-    counts = steady if len(steady) == MEASURED else all_counts
+    steady = [count for count, new in samples if not new]
+    counts = steady if len(steady) == MEASURED else [count for count, _ in samples]
     assert round_trips.unreadable == 0, "the proxy could not read some connections (TLS?)"
     allowed = budget(target.impl.data_layer, operation)
     position, measured = list(OPERATIONS).index(operation), f"{op.label} {spread(counts)}"

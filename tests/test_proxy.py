@@ -71,6 +71,17 @@ def test_round_trips_are_counted_exactly(sslmode: str) -> None:
         assert proxy.round_trips.unreadable == 0
 
 
+def test_every_connection_is_counted_once_as_opened() -> None:
+    """The round-trip checks measure again a request during which a connection opened."""
+    proxy = TcpProxy.to_database(admin_url())
+    with proxy:
+        for opened in (1, 2):
+            with psycopg.connect(proxy.route(admin_url()), autocommit=True) as conn:
+                for _ in range(3):
+                    conn.execute("SELECT 1")
+            assert proxy.round_trips.opened == opened
+
+
 def packet(code: int, payload: bytes = b"") -> bytes:
     """An untyped packet of the client's opening: length, code, payload."""
     return struct.pack("!ii", 8 + len(payload), code) + payload
