@@ -132,7 +132,9 @@ def create_database(settings: Settings) -> Database:
         settings.database_url,
         prefer_psycopg3=True,  # psycopg2, where it is installed too, would be Peewee's choice
         max_connections=settings.database_pool_size,
-        timeout=settings.database_connect_timeout,
+        # A second under the connect timeout: a request that waited for a free connection
+        # may then open one itself, and the two waits together stay under the 10 s bound.
+        timeout=settings.database_connect_timeout - 1.0,
         connect_timeout=round(settings.database_connect_timeout),
         options=f"-c statement_timeout={statement_timeout}",
     )

@@ -62,7 +62,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.database_pool_size,
         max_overflow=0,
-        pool_timeout=settings.database_connect_timeout,
+        # A second under the connect timeout: a request that waited for a free connection
+        # may then open one itself, and the two waits together stay under the 10 s bound.
+        pool_timeout=settings.database_connect_timeout - 1.0,
         connect_args={
             "timeout": settings.database_connect_timeout,
             # asyncpg's own bound on every statement, cancelled on the server when it passes.
