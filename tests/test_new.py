@@ -164,13 +164,15 @@ class Starter:
 
 
 def starter_env(server_url: str) -> dict[str, str]:
-    """This machine's environment, less what points into the monorepo's test run, and the
-    server the starter's tests create their database on."""
+    """This machine's environment, less what points into the monorepo's test run (Django's
+    settings module too, set by the first Django member this worker imported: the Django
+    starter's tests then looked for `rosetta_drf`), and the server the starter's tests
+    create their database on."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("PYTEST_", "ROSETTA_", "UV_PROJECT"))
-        and k not in {"VIRTUAL_ENV", "PYTHONPATH", "DATABASE_URL"}
+        and k not in {"VIRTUAL_ENV", "PYTHONPATH", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
     return {**env, "UV_PYTHON_DOWNLOADS": "never", "DATABASE_URL": server_url}
 
