@@ -74,6 +74,18 @@ SERVER_LIMITS: dict[str, dict[str, str]] = {
             " runs (gunicorn/http/wsgi.py)"
         ),
     },
+    "cheroot": {
+        "smuggling-cl-te": (
+            "Cheroot lets Transfer-Encoding override Content-Length and keeps the connection"
+            " open (the app's `Connection: close` does not close it): the bytes after the"
+            " chunked body are served as a second request (cheroot/server.py,"
+            " HTTPRequest.read_request_headers and send_headers)"
+        ),
+        "expect-continue": (
+            "Cheroot sends 100 Continue itself as soon as it has read the head, before the"
+            " app runs (cheroot/server.py, HTTPRequest.read_request_headers)"
+        ),
+    },
     "waitress": {
         "smuggling-cl-te": (
             "waitress lets Transfer-Encoding override Content-Length, removes the header"

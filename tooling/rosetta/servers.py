@@ -49,6 +49,11 @@ def _call(impl: Implementation, interface: str) -> str:
     return f"{_app(impl, interface)}()" if impl.factory else _app(impl, interface)
 
 
+def _package(impl: Implementation, interface: str) -> str:
+    """The top-level package of `interface`'s app: what `python -m` runs for own servers."""
+    return _app(impl, interface).split(":")[0].split(".")[0]
+
+
 def _factory(impl: Implementation) -> list[str]:
     return ["--factory"] if impl.factory else []
 
@@ -103,7 +108,7 @@ def _sanic(impl: Implementation, host: str, port: int, workers: int) -> list[str
 def _robyn(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
     # Robyn is its own server: the package's __main__ starts it; Robyn's processes share the
     # socket (as other servers' workers do), and each runs Robyn's worker threads.
-    package = _app(impl, "native").split(":")[0].split(".")[0]
+    package = _package(impl, "native")
     return ["python", "-m", package, "--host", host, "--port", str(port),
             "--processes", str(workers), "--workers", "2", "--log-level", "WARN"]  # fmt: skip
 
@@ -113,7 +118,7 @@ def _aiohttp(impl: Implementation, host: str, port: int, workers: int) -> list[s
     # as aiohttp's docs deploy it standalone; gunicorn's aiohttp worker runs several.
     if workers > 1:
         raise ServerError("aiohttp's run_app is one process: gunicorn-aiohttp runs several")
-    package = _app(impl, "native").split(":")[0].split(".")[0]
+    package = _package(impl, "native")
     return ["python", "-m", package, "--host", host, "--port", str(port)]
 
 
@@ -128,9 +133,21 @@ def _gunicorn_aiohttp(impl: Implementation, host: str, port: int, workers: int) 
 def _tornado(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
     # Tornado's own HTTPServer, started by the package's __main__ (its limits are set
     # there); the processes are forked by Tornado and share the socket.
-    package = _app(impl, "native").split(":")[0].split(".")[0]
+    package = _package(impl, "native")
     return ["python", "-m", package, "--host", host, "--port", str(port),
             "--processes", str(workers), "--no-access-log"]  # fmt: skip
+
+
+def _cheroot(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
+    # CherryPy's own server, Cheroot, started by the package's __main__ through CherryPy's
+    # engine (its limits are set there: a 16 KiB head, idle connections closed after 5 s,
+    # a graceful stop of 5 s); one process of GUNICORN_THREADS threads, as CherryPy's docs
+    # deploy it (several go behind a balancer).
+    if workers > 1:
+        raise ServerError("cheroot is one process: run several behind a balancer")
+    package = _package(impl, "wsgi")
+    return ["python", "-m", package, "--host", host, "--port", str(port),
+            "--threads", str(GUNICORN_THREADS), "--no-access-log"]  # fmt: skip
 
 
 def _daphne(impl: Implementation, host: str, port: int, workers: int) -> list[str]:
@@ -176,6 +193,7 @@ SERVERS: dict[str, Command] = {
     "tornado": _tornado,
     "daphne": _daphne,
     "waitress": _waitress,
+    "cheroot": _cheroot,
 }
 
 
